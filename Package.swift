@@ -1,0 +1,100 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "journal-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "journal-gateway", targets: ["Gateway"]),
+        .executable(name: "xml-bench", targets: ["XMLBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // C-facing layer: the only places that see libxml2 and libcurl types.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Swift wrappers over the C libraries.
+        .target(name: "XMLCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+
+        // SOAP 1.1/1.2 envelopes and faults.
+        .target(name: "SOAPCore", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
+
+        // Pure-Swift double-entry ledger: master data, posting rules, store protocol. No I/O.
+        .target(name: "Ledger", swiftSettings: swiftSettings),
+
+        // Embedded SQLite ledger store (GRDB, WAL, group commit).
+        .target(
+            name: "LedgerSQLite",
+            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // SAP journal-entry operations: decode, check, post, confirm.
+        .target(
+            name: "JournalEntryService",
+            dependencies: ["SOAPCore", "XMLCore", "Ledger", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Hummingbird routes, authentication, WSDL publishing, JSON read API.
+        .target(
+            name: "GatewayHTTP",
+            dependencies: [
+                "JournalEntryService", "SOAPCore", "Ledger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The `journal-gateway` command.
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // In-process parse + validate benchmark (see bench/run.sh).
+        .executableTarget(name: "XMLBench", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "XMLCoreTests", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SOAPCoreTests", dependencies: ["SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "JournalEntryServiceTests", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore", "Ledger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayHTTPTests",
+            dependencies: [
+                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

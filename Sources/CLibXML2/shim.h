@@ -1,0 +1,309 @@
+/*
+ * CLibXML2 shim: the C side of XMLCore.
+ *
+ * This is a SwiftPM system-library target, so it cannot hold .c files: every helper
+ * lives here as a `static` / `static inline` function prefixed `cxml_`. Only XMLCore
+ * imports this module; no libxml2 type may leak above it.
+ *
+ * Parsing is done through one parser context per call (cxml_parse_memory) whose SAX
+ * handler is patched to:
+ *   - reject any DOCTYPE before a single entity declaration is read (internalSubset hook
+ *     + xmlStopParser), which blocks XXE and entity-expansion bombs,
+ *   - record the line and column of every element's start tag in node->_private and
+ *     enforce a maximum element depth (startElementNs hook around xmlSAX2StartElementNs),
+ *   - report errors through a per-context structured handler (never the global
+ *     xmlGetLastError, which is wrong under concurrency).
+ */
+#ifndef CLIBXML2_SHIM_H
+#define CLIBXML2_SHIM_H
+
+#include <libxml/xmlversion.h>
+/* Debian's libxml2 pulls in the system ICU, which clashes with Foundation's copy. */
+#undef LIBXML_ICU_ENABLED
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlmemory.h>
+#include <libxml/xmlIO.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xmlschemastypes.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------ */
+/* Globals                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/** Wrapper around `xmlFree`, which is a global function-pointer variable Swift 6 rejects. */
+static inline void cxml_free(void *p) {
+    if (p != NULL) xmlFree(p);
+}
+
+/* Sink for libxml2's generic (printf-style) error channel. */
+static void cxml_silent_generic_error(void *ctx, const char *msg, ...) {
+    (void)ctx;
+    (void)msg;
+}
+
+/** One-time process set-up: parser globals, schema built-in types (lazily initialised and
+ *  not thread-safe otherwise), an entity loader that refuses http:// and ftp://, and no
+ *  printing to stderr (XMLCore collects every error it cares about per context). */
+static inline void cxml_global_init(void) {
+    xmlInitParser();
+    xmlSchemaInitTypes();
+    xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
+    xmlThrDefSetGenericErrorFunc(NULL, cxml_silent_generic_error);
+    xmlSetGenericErrorFunc(NULL, cxml_silent_generic_error);
+}
+
+/** Safe options: no network, no entity substitution, no DTD loading, no XInclude, no HUGE. */
+static inline int cxml_safe_parse_options(void) {
+    return XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
+           XML_PARSE_NOWARNING | XML_PARSE_COMPACT;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Start-tag positions, stored in element->_private                                     */
+/* ------------------------------------------------------------------------------------ */
+
+static inline void *cxml_pack_position(long line, long col) {
+    if (line < 0) line = 0;
+    if (col < 0) col = 0;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    if (line > 0x7FFFFFFFL) line = 0x7FFFFFFFL;
+    if (col > 0x7FFFFFFFL) col = 0x7FFFFFFFL;
+    return (void *)(((uintptr_t)line << 32) | (uintptr_t)col);
+#else
+    if (line > 0xFFFFFL) line = 0xFFFFFL;
+    if (col > 0xFFFL) col = 0xFFFL;
+    return (void *)(((uintptr_t)line << 12) | (uintptr_t)col);
+#endif
+}
+
+/** Line and column of an element's start tag as recorded while parsing.
+ *  Falls back to xmlGetLineNo and column 0 for nodes not created by cxml_parse_memory. */
+static inline void cxml_node_position(const xmlNode *node, long *line, long *col) {
+    *line = 0;
+    *col = 0;
+    if (node == NULL) return;
+    if (node->type == XML_ELEMENT_NODE && node->_private != NULL) {
+        uintptr_t v = (uintptr_t)node->_private;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+        *line = (long)(v >> 32);
+        *col = (long)(v & 0xFFFFFFFFu);
+#else
+        *line = (long)(v >> 12);
+        *col = (long)(v & 0xFFFu);
+#endif
+        return;
+    }
+    *line = xmlGetLineNo(node);
+    if (*line < 0) *line = 0;
+}
+
+/* Number of characters (not UTF-8 continuation bytes) in [from, to). */
+static inline long cxml_count_chars(const xmlChar *from, const xmlChar *to) {
+    long n = 0;
+    for (const xmlChar *p = from; p < to; p++)
+        if ((*p & 0xC0) != 0x80) n++;
+    return n;
+}
+
+/* Line and column of the '<' that opened the construct the parser is currently inside
+ * (a start tag or a DOCTYPE). '<' cannot occur inside attribute values, so the nearest
+ * '<' before the cursor is the one we want. Bounded scans keep this O(tag length). */
+static inline void cxml_open_bracket_position(xmlParserCtxtPtr ctxt, int *line, int *col) {
+    xmlParserInputPtr in = ctxt->input;
+    *line = in != NULL ? in->line : 0;
+    *col = in != NULL ? in->col : 0;
+    if (in == NULL || in->cur == NULL || in->base == NULL) return;
+    const xmlChar *p = in->cur;
+    const xmlChar *limit = in->base;
+    int newlines = 0;
+    while (p > limit) {
+        p--;
+        if (*p == '<') break;
+        if (*p == '\n') newlines++;
+    }
+    if (*p != '<') return; /* start of tag no longer buffered: keep the cursor position */
+    if (newlines == 0) {
+        long c = (long)in->col - cxml_count_chars(p, in->cur);
+        *col = c >= 1 ? (int)c : 1;
+        return;
+    }
+    /* The tag spans lines: its '<' is on an earlier line; find that line's start. */
+    *line = in->line - newlines;
+    const xmlChar *q = p;
+    const xmlChar *scanLimit = (p - limit > 65536) ? p - 65536 : limit;
+    while (q > scanLimit && q[-1] != '\n') q--;
+    if (q == scanLimit && q != limit) {
+        *col = 0; /* line start out of reach: column unknown */
+        return;
+    }
+    if (q == limit && in->consumed != 0) {
+        *col = 0; /* buffer was shrunk: the real line start is gone */
+        return;
+    }
+    *col = (int)(cxml_count_chars(q, p) + 1);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Safe parsing                                                                         */
+/* ------------------------------------------------------------------------------------ */
+
+/** Per-parse state shared between Swift and the SAX hooks (ctxt->_private points here). */
+typedef struct cxml_parse_state {
+    /* in */
+    int max_depth;                  /* 0 = unlimited */
+    xmlStructuredErrorFunc on_error; /* called for every error-level issue */
+    void *error_ctx;
+    /* out */
+    int doctype_seen;
+    int doctype_line;
+    int doctype_column;
+    int too_deep;
+    xmlNodePtr deep_node;           /* the element that exceeded max_depth (still in the tree) */
+    int well_formed;                /* ctxt->wellFormed && ctxt->nsWellFormed */
+    int error_count;                /* error-level issues reported */
+} cxml_parse_state;
+
+static void cxml_sax_internal_subset(void *ctx, const xmlChar *name, const xmlChar *externalID,
+                                     const xmlChar *systemID) {
+    (void)name;
+    (void)externalID;
+    (void)systemID;
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
+    cxml_parse_state *st = (cxml_parse_state *)ctxt->_private;
+    if (st != NULL && !st->doctype_seen) {
+        st->doctype_seen = 1;
+        cxml_open_bracket_position(ctxt, &st->doctype_line, &st->doctype_column);
+    }
+    /* Stop before the internal subset ([ <!ENTITY ...> ]) is even read. */
+    xmlStopParser(ctxt);
+}
+
+static void cxml_sax_start_element_ns(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                                      const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
+                                      int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
+    cxml_parse_state *st = (cxml_parse_state *)ctxt->_private;
+    int line, col;
+    cxml_open_bracket_position(ctxt, &line, &col);
+    int depthBefore = ctxt->nodeNr;
+    xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+    if (ctxt->nodeNr <= depthBefore || ctxt->node == NULL) return; /* allocation failed */
+    ctxt->node->_private = cxml_pack_position(line, col);
+    if (st != NULL && st->max_depth > 0 && ctxt->nodeNr > st->max_depth && !st->too_deep) {
+        st->too_deep = 1;
+        st->deep_node = ctxt->node;
+        xmlStopParser(ctxt);
+    }
+}
+
+static void cxml_sax_structured_error(void *ctx, xmlErrorPtr error) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
+    if (ctxt == NULL || error == NULL) return;
+    cxml_parse_state *st = (cxml_parse_state *)ctxt->_private;
+    if (st == NULL || error->level < XML_ERR_ERROR) return; /* warnings are ignored */
+    st->error_count++;
+    if (st->on_error != NULL) st->on_error(st->error_ctx, error);
+}
+
+/**
+ * Parses `len` bytes with the safe options and the hooks above.
+ * Returns the document (possibly partial when the parse was stopped or failed: the caller
+ * decides from `st` and must xmlFreeDoc it), or NULL. Never touches global error state.
+ */
+static inline xmlDocPtr cxml_parse_memory(const char *buffer, int len, cxml_parse_state *st) {
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(buffer, len);
+    if (ctxt == NULL) return NULL;
+    xmlCtxtUseOptions(ctxt, cxml_safe_parse_options());
+    ctxt->_private = st;
+    xmlSAXHandlerPtr sax = ctxt->sax;
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->internalSubset = cxml_sax_internal_subset;
+    sax->externalSubset = NULL;
+    sax->startElementNs = cxml_sax_start_element_ns;
+    sax->serror = cxml_sax_structured_error;
+    sax->warning = NULL;
+    sax->error = NULL;
+    sax->fatalError = NULL;
+    xmlParseDocument(ctxt);
+    xmlDocPtr doc = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    st->well_formed = ctxt->wellFormed && ctxt->nsWellFormed;
+    ctxt->_private = NULL;
+    xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Tree helpers                                                                         */
+/* ------------------------------------------------------------------------------------ */
+
+static inline int cxml_is_element(const xmlNode *node) {
+    return node != NULL && node->type == XML_ELEMENT_NODE;
+}
+
+/** Content of the only child when it is a text node, else NULL (no allocation). */
+static inline const xmlChar *cxml_single_text_child(const xmlNode *node) {
+    const xmlNode *c = node->children;
+    if (c == NULL) return (const xmlChar *)"";
+    if (c->next == NULL && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE))
+        return c->content != NULL ? c->content : (const xmlChar *)"";
+    return NULL;
+}
+
+/** Value of an attribute node when it is a single text node (the usual case), else NULL. */
+static inline const xmlChar *cxml_attr_simple_value(const xmlAttr *attr) {
+    const xmlNode *c = attr->children;
+    if (c == NULL) return (const xmlChar *)"";
+    if (c->next == NULL && c->type == XML_TEXT_NODE)
+        return c->content != NULL ? c->content : (const xmlChar *)"";
+    return NULL;
+}
+
+static inline int cxml_is_xml_space(xmlChar c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/** 1 when `s`, stripped of XML whitespace at both ends, equals `want[0..<wantLen]`. */
+static inline int cxml_trimmed_equals(const xmlChar *s, const char *want, size_t wantLen) {
+    if (s == NULL) return 0;
+    size_t n = strlen((const char *)s);
+    size_t a = 0;
+    while (a < n && cxml_is_xml_space(s[a])) a++;
+    while (n > a && cxml_is_xml_space(s[n - 1])) n--;
+    return (n - a) == wantLen && memcmp(s + a, want, wantLen) == 0;
+}
+
+/** Whether an element without element children holds exactly `want` once trimmed. */
+static inline int cxml_leaf_text_equals(xmlNodePtr node, const char *want, size_t wantLen) {
+    const xmlChar *simple = cxml_single_text_child(node);
+    if (simple != NULL) return cxml_trimmed_equals(simple, want, wantLen);
+    xmlChar *content = xmlNodeGetContent(node);
+    int r = cxml_trimmed_equals(content, want, wantLen);
+    cxml_free(content);
+    return r;
+}
+
+/** Whether an attribute's value is exactly `want` once trimmed. */
+static inline int cxml_attr_value_equals(xmlAttrPtr attr, const char *want, size_t wantLen) {
+    const xmlChar *simple = cxml_attr_simple_value(attr);
+    if (simple != NULL) return cxml_trimmed_equals(simple, want, wantLen);
+    xmlChar *value = xmlNodeListGetString(attr->doc, attr->children, 1);
+    int r = cxml_trimmed_equals(value, want, wantLen);
+    cxml_free(value);
+    return r;
+}
+
+static inline int cxml_has_element_child(const xmlNode *node) {
+    for (const xmlNode *c = node->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE) return 1;
+    return 0;
+}
+
+#endif /* CLIBXML2_SHIM_H */

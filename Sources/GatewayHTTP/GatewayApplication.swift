@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import JournalEntryService
+import Ledger
+import Logging
+import NIOCore
+import SOAPCore
+import XMLCore
+
+/// Request context of the gateway: Hummingbird's core storage plus a body limit large enough
+/// for 20 MB bulks (the exact limit comes from the configuration and is enforced by `collect`).
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: Source) { self.coreContext = .init(source: source) }
+    public var maxUploadSize: Int { Int.max }
+}
+
+/// Everything the HTTP layer needs, assembled by the executable (or a test).
+public struct GatewaySettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Directory holding `WSDL/` and `Schemas/`.
+    public var resourceDirectory: String
+    public var configuration: GatewayConfiguration
+    public var masterData: MasterData
+
+    public init(host: String, port: Int, resourceDirectory: String, configuration: GatewayConfiguration, masterData: MasterData) {
+        self.host = host
+        self.port = port
+        self.resourceDirectory = resourceDirectory
+        self.configuration = configuration
+        self.masterData = masterData
+    }
+}
+
+/// The URL paths of the synchronous Journal Entry – Post service: SAP's cloud path and the
+/// on-premise (SOAMANAGER) path.
+public enum ServicePaths {
+    public static let createSync = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
+    public static let createSyncOnPremise = "/sap/bc/srt/scs/sap/journalentrycreaterequestconfi"
+}
+
+/// Builds the gateway's HTTP application (shared by `journal-gateway serve` and the tests).
+public enum GatewayApplication {
+    public static func make(
+        settings: GatewaySettings, store: any LedgerStore, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        XMLLibrary.initialize()
+        let schema: XSDSchema
+        do {
+            schema = try XSDSchema(path: settings.resourceDirectory + "/Schemas/JournalEntryCreate.xsd")
+        } catch {
+            throw GatewayConfiguration.LoadError(description: "schema Schemas/JournalEntryCreate.xsd does not compile: \(error)")
+        }
+        let configuration = settings.configuration
+        let limits = configuration.limits
+        let service = JournalEntryCreateService(
+            schema: schema, masterData: settings.masterData, store: store,
+            system: GatewaySystem(systemID: configuration.system.systemID, logicalSystem: configuration.system.logicalSystem),
+            limits: ServiceLimits(maximumEntriesPerMessage: limits?.maximumEntriesPerMessage ?? 10_000), logger: logger)
+        let endpoint = SOAPEndpoint(
+            service: service, users: UserDirectory(users: configuration.users),
+            maximumRequestBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024,
+            xmlLimits: XMLParseLimits(maxBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024, maxDepth: limits?.maximumXMLDepth ?? 64),
+            logger: logger)
+        let descriptions = try ServiceDescriptions(
+            resourceDirectory: settings.resourceDirectory,
+            services: [(ServicePaths.createSync, "JournalEntryCreateRequestConfirmation_In.wsdl")])
+        let fallbackBase = "http://\(settings.host):\(settings.port)"
+        let api = LedgerAPI(store: store, masterData: settings.masterData, users: endpoint.users)
+
+        let router = Router(context: GatewayRequestContext.self)
+        for path in [ServicePaths.createSync, ServicePaths.createSyncOnPremise] {
+            router.post(RouterPath(path)) { request, context in
+                try await endpoint.respond(to: request, context: context)
+            }
+            router.get(RouterPath(path)) { request, _ -> Response in
+                let wantsWSDL = request.uri.queryParameters.contains { $0.key.lowercased() == "wsdl" || $0.key.lowercased() == "singlewsdl" }
+                guard wantsWSDL else {
+                    return Self.text(
+                        "journal-gateway: SOAP endpoint of JournalEntryCreateRequestConfirmation_In. POST SOAP 1.1 or 1.2 messages here; "
+                            + "the WSDL is at \(path)?wsdl\n", status: .ok)
+                }
+                let base = ServiceDescriptions.baseURL(
+                    configured: configuration.system.publicBaseURL, hostHeader: request.head.authority,
+                    fallback: fallbackBase)
+                guard let wsdl = descriptions.wsdl(forService: ServicePaths.createSync, advertisedPath: path, baseURL: base) else {
+                    return Self.text("no WSDL\n", status: .notFound)
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
+            }
+        }
+        router.get("/Schemas/{file}") { _, context -> Response in
+            guard let file = context.parameters.get("file"), let schema = descriptions.schema(named: file) else {
+                return Self.text("no such schema\n", status: .notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: schema)))
+        }
+        router.get("/health") { _, _ in Self.text("ok\n", status: .ok) }
+        api.addRoutes(to: router)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "journal-gateway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// The SOAP endpoint: authentication, body limit, envelope parsing, dispatch, faults.
+struct SOAPEndpoint: Sendable {
+    let service: JournalEntryCreateService
+    let users: UserDirectory
+    let maximumRequestBytes: Int
+    let xmlLimits: XMLParseLimits
+    let logger: Logger
+
+    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let user = await users.authenticate(authorizationHeader: request.headers[.authorization]) else {
+            return Self.unauthorized()
+        }
+        let versionHint = Self.versionHint(contentType: request.headers[.contentType])
+        if let contentType = request.headers[.contentType], !Self.isXMLContentType(contentType) {
+            return Self.fault(
+                SOAPFault(code: .sender, reason: "Content-Type '\(contentType)' is not a SOAP message; use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"),
+                version: versionHint, status: .unsupportedMediaType)
+        }
+        var body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumRequestBytes)
+        } catch {
+            return Self.fault(
+                SOAPFault(code: .sender, reason: "Request body exceeds the limit of \(maximumRequestBytes) bytes; nothing was posted"),
+                version: versionHint, status: .contentTooLarge)
+        }
+        let envelope: SOAPEnvelope
+        do {
+            envelope = try body.withUnsafeReadableBytes { bytes in try SOAPEnvelope.parse(bytes, limits: xmlLimits) }
+        } catch let fault as SOAPFault {
+            return Self.fault(fault, version: fault.version ?? versionHint)
+        }
+        body.clear()
+        do {
+            let payload = try await service.handle(envelope, authorization: user.authorization)
+            let text = SOAPEnvelopeWriter.envelope(version: envelope.version, payload: payload)
+            return Response(
+                status: .ok, headers: [.contentType: envelope.version.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+        } catch {
+            return Self.fault(error, version: envelope.version)
+        }
+    }
+
+    static func fault(_ fault: SOAPFault, version: SOAPVersion, status: HTTPResponse.Status? = nil) -> Response {
+        let status = status ?? HTTPResponse.Status(code: fault.httpStatus(for: version))
+        return Response(
+            status: status, headers: [.contentType: version.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: fault.envelope(for: version))))
+    }
+
+    static func unauthorized() -> Response {
+        Response(
+            status: .unauthorized,
+            headers: [.wwwAuthenticate: "Basic realm=\"journal-gateway\"", .contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: "Unauthorized: valid HTTP Basic credentials of a communication user are required\n")))
+    }
+
+    static func versionHint(contentType: String?) -> SOAPVersion {
+        contentType?.lowercased().contains("application/soap+xml") == true ? .soap12 : .soap11
+    }
+
+    static func isXMLContentType(_ contentType: String) -> Bool {
+        let type = contentType.lowercased()
+        return type.hasPrefix("text/xml") || type.hasPrefix("application/soap+xml") || type.hasPrefix("application/xml")
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Ledger
+import Logging
+import SOAPCore
+import XMLCore
+
+/// Limits of the service, from the configuration.
+public struct ServiceLimits: Sendable, Hashable {
+    /// Most `JournalEntryCreateRequest`s accepted in one bulk message.
+    public var maximumEntriesPerMessage: Int
+
+    public init(maximumEntriesPerMessage: Int = 10_000) {
+        self.maximumEntriesPerMessage = maximumEntriesPerMessage
+    }
+}
+
+/// The synchronous *Journal Entry – Post* operation `JournalEntryCreateRequestConfirmation_In`:
+/// XSD-validates the body payload, decodes it, checks every entry against the posting rules,
+/// posts through the ``LedgerStore`` and returns the `JournalEntryBulkCreateConfirmation` payload.
+///
+/// Technical problems (invalid XML, XSD violations) become SOAP faults; business problems
+/// come back as HTTP 200 with the errors in each entry's `Log`, as SAP does.
+public final class JournalEntryCreateService: Sendable {
+    public static let interfaceName = "JournalEntryCreateRequestConfirmation_In"
+    public static let requestElement = "JournalEntryBulkCreateRequest"
+    public static let soapAction =
+        "http://sap.com/xi/SAPSCORE/SFIN/JournalEntryCreateRequestConfirmation_In/JournalEntryCreateRequestConfirmation_InRequest"
+
+    let schema: XSDSchema
+    let rules: PostingRules
+    let store: any LedgerStore
+    let writer: ConfirmationWriter
+    let limits: ServiceLimits
+    let logger: Logger
+
+    public init(schema: XSDSchema, masterData: MasterData, store: any LedgerStore, system: GatewaySystem, limits: ServiceLimits, logger: Logger) {
+        self.schema = schema
+        self.rules = PostingRules(masterData: masterData)
+        self.store = store
+        self.writer = ConfirmationWriter(system: system)
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Handles one request whose envelope was already parsed.
+    /// - Returns: the confirmation payload (the Body content), to be wrapped in the request's SOAP version.
+    public func handle(_ envelope: SOAPEnvelope, authorization: PostingAuthorization) async throws(SOAPFault) -> String {
+        let payload = envelope.payload
+        guard payload.isNamed(Self.requestElement, namespaceURI: ConfirmationWriter.namespace) else {
+            throw SOAPFault(
+                code: .sender,
+                reason: "Body element \(payload.clarkName) is not accepted by \(Self.interfaceName); expected "
+                    + "{\(ConfirmationWriter.namespace)}\(Self.requestElement)",
+                version: envelope.version)
+        }
+
+        // Strict validation: XSD first, then what SoapUI templates leave behind, then what the XSD cannot express.
+        var issues = schema.validate(payload)
+        if issues.isEmpty { issues = payload.placeholderIssues() }
+        guard issues.isEmpty else { throw Self.invalidRequest(issues, version: envelope.version) }
+        let request: BulkCreateRequest
+        switch BulkCreateRequestDecoder.decode(payload) {
+        case .success(let decoded): request = decoded
+        case .failure(let problems): throw Self.invalidRequest(problems.issues, version: envelope.version)
+        }
+        guard request.entries.count <= limits.maximumEntriesPerMessage else {
+            throw SOAPFault(
+                code: .sender,
+                reason: "The message has \(request.entries.count) JournalEntryCreateRequest elements; this gateway accepts at most "
+                    + "\(limits.maximumEntriesPerMessage) per message. Split it into smaller messages.",
+                version: envelope.version)
+        }
+
+        let message = inboundMessage(request, authorization: authorization)
+        let now = UTCTimestamp.now()
+        let bulk = ConfirmationWriter.BulkContext(
+            uuid: Self.newUUID(), creationDateTime: now, referenceID: request.messageHeader.id,
+            referenceUUID: request.messageHeader.uuid, recipientBusinessSystemID: request.messageHeader.senderBusinessSystemID)
+        let entryContexts = request.entries.map { entry in
+            ConfirmationWriter.EntryContext(
+                uuid: Self.newUUID(), creationDateTime: now, referenceID: entry.messageHeader.id, referenceUUID: entry.messageHeader.uuid,
+                companyCode: entry.draft.companyCode, originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
+                logicalSystem: entry.draft.originalReferenceDocumentLogicalSystem ?? self.writer.system.logicalSystem)
+        }
+        let writer = self.writer
+        do {
+            let result = try await store.process(message) { outcomes in
+                writer.render(bulk: bulk, entries: entryContexts, outcomes: outcomes)
+            }
+            if case .replayed = result {
+                logger.info("replayed message: returning the original confirmation", metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")"])
+            }
+            return result.confirmation
+        } catch {
+            throw Self.internalFault(error, version: envelope.version, logger: logger)
+        }
+    }
+
+    /// Builds the store's view of the message: a replay key, and for each entry the checked plan or its rejection.
+    func inboundMessage(_ request: BulkCreateRequest, authorization: PostingAuthorization) -> InboundMessage {
+        let isTest = request.messageHeader.testDataIndicator
+        let entries = request.entries.map { entry -> EntrySubmission in
+            let action: EntrySubmission.Action
+            switch rules.check(entry.draft, authorization: authorization) {
+            case .success(let plan): action = (isTest || entry.messageHeader.testDataIndicator) ? .check(plan) : .post(plan)
+            case .failure(let rejection): action = .reject(rejection)
+            }
+            return EntrySubmission(action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid)
+        }
+        let replayID = request.messageHeader.id ?? request.messageHeader.uuid.map { "UUID:" + $0.lowercased() }
+        return InboundMessage(
+            key: replayID.map { InboundMessageKey(sender: authorization.userName, messageID: $0) }, interface: Self.interfaceName,
+            sender: authorization.userName, messageID: request.messageHeader.id, messageUUID: request.messageHeader.uuid,
+            receivedAt: UTCTimestamp.now(), isTestMessage: isTest, entries: entries)
+    }
+
+    static func invalidRequest(_ issues: [XMLIssue], version: SOAPVersion) -> SOAPFault {
+        SOAPFault.invalidRequest(
+            issues, reason: "The request does not conform to the schema of \(interfaceName); nothing was posted", version: version)
+    }
+
+    /// SAP's generic SOAP-runtime fault, with a transaction ID that is also logged.
+    static func internalFault(_ error: any Error, version: SOAPVersion, logger: Logger) -> SOAPFault {
+        let transactionID = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        logger.error("internal error while processing a request", metadata: ["transactionID": "\(transactionID)", "error": "\(error)"])
+        let timestamp = UTCTimestamp.now().filter(\.isNumber).prefix(14)
+        return SOAPFault(
+            code: .receiver,
+            reason: "Web service processing error; more details in the web service error log on provider side "
+                + "(UTC timestamp \(timestamp); Transaction ID \(transactionID))",
+            version: version)
+    }
+
+    static func newUUID() -> String { UUID().uuidString.lowercased() }
+}

@@ -1,0 +1,57 @@
+/// Severity of a log item, as SAP's `LogItemSeverityCode`.
+public enum LogSeverity: Int, Sendable, Hashable, Comparable, Codable {
+    case information = 1
+    case warning = 2
+    case error = 3
+    case abort = 4
+
+    public static func < (lhs: LogSeverity, rhs: LogSeverity) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One SAP-style message: a message class and number, a severity and a text with its
+/// placeholders already substituted. It renders as a confirmation `Log/Item` with
+/// `TypeID` `<number>(<class>)`.
+public struct LedgerMessage: Sendable, Hashable, CustomStringConvertible {
+    /// The catalogue entry this message was made from.
+    public let id: LedgerMessageID
+    /// The values substituted for `&1` … `&4`, in order (SAP's MSGV1 … MSGV4).
+    public let variables: [String]
+    /// The severity (normally the catalogue's; a caller may lower an error to a warning).
+    public let severity: LogSeverity
+
+    public init(_ id: LedgerMessageID, _ variables: String..., severity: LogSeverity? = nil) {
+        self.id = id
+        self.variables = variables.map { String($0.prefix(50)) }
+        self.severity = severity ?? id.severity
+    }
+
+    public var messageClass: String { id.messageClass }
+    public var number: String { id.number }
+    /// `702(F5)`.
+    public var typeID: String { "\(id.number)(\(id.messageClass))" }
+
+    /// The text with `&1` … `&4` (and bare `&`, in order) substituted, at most 200 characters.
+    public var text: String {
+        var result = ""
+        var nextPositional = 0
+        var characters = id.template[...]
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            guard character == "&" else {
+                result.append(character)
+                continue
+            }
+            if let digit = characters.first, let index = digit.wholeNumberValue, (1...4).contains(index) {
+                characters = characters.dropFirst()
+                result += index <= variables.count ? variables[index - 1] : ""
+            } else {
+                result += nextPositional < variables.count ? variables[nextPositional] : ""
+                nextPositional += 1
+            }
+        }
+        while result.last == " " { result.removeLast() }
+        return String(result.prefix(200))
+    }
+
+    public var description: String { "\(typeID) \(text)" }
+}

@@ -1,0 +1,113 @@
+/// The gateway's message catalogue.
+///
+/// Where SAP has a message for the situation, the entry uses SAP's message class, number
+/// and short text, so that clients filtering on `TypeID` (e.g. `702(F5)`) keep working.
+/// Situations SAP does not report this way (or where no public source confirmed SAP's
+/// number) use the gateway's own message class `JGW`. The README lists the catalogue.
+public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
+    // Outcome of a document (class RW, as SAP's accounting interface).
+    case documentPosted
+    case documentError
+    case documentChecked
+
+    // Balance.
+    case balanceInTransactionCurrency
+    case balanceInLocalCurrency
+
+    // Organisation and master data.
+    case companyCodeNotDefined
+    case glAccountNotInChartOfAccounts
+    case glAccountNotInCompanyCode
+    case customerNotInCompanyCode
+    case vendorNotInCompanyCode
+    case reconciliationAccountNotDirectlyPostable
+    case alternativeReconciliationAccountInvalid
+    case documentTypeNotDefined
+    case accountTypeNotAllowedForDocumentType
+    case currencyNotDefined
+    case taxCodeNotDefined
+    case noAuthorizationForCompanyCode
+
+    // Periods and numbers.
+    case postingPeriodNotOpen
+    case fiscalPeriodDoesNotMatchPostingDate
+    case numberRangeNotDefined
+    case numberRangeExhausted
+    case externalNumberNotAllowed
+
+    // Amounts and items.
+    case amountSignInconsistent
+    case debitCreditCodeInvalid
+    case tooManyLineItems
+    case noLineItems
+    case tooManyDecimalPlaces
+    case transactionCurrencyNotUnique
+    case companyCodeCurrencyMismatch
+    case exchangeRateNotDefined
+    case amountTooLarge
+    case taxAmountDeviates
+    case crossCompanyCodeNotSupported
+    case withholdingTaxNotSupported
+
+    /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
+    public var messageClass: String { catalogueEntry.messageClass }
+    /// Three-digit message number.
+    public var number: String { catalogueEntry.number }
+    /// Short text with `&1` … `&4` placeholders.
+    public var template: String { catalogueEntry.template }
+    public var severity: LogSeverity { catalogueEntry.severity }
+    /// Whether SAP's class and number for this situation is confirmed by a public source
+    /// (`false` means the entry is the gateway's own choice).
+    public var isSAPMessage: Bool { catalogueEntry.messageClass != "JGW" }
+
+    private var catalogueEntry: (messageClass: String, number: String, template: String, severity: LogSeverity) {
+        switch self {
+        case .documentPosted: ("RW", "605", "Document posted successfully: &1 &2 &3", .information)
+        case .documentError: ("RW", "609", "Error in document: &1 &2 &3", .error)
+        case .documentChecked: ("RW", "614", "Document check without errors: &1 &2 &3", .information)
+
+        case .balanceInTransactionCurrency: ("F5", "702", "Balance in transaction currency &1 &2", .error)
+        case .balanceInLocalCurrency: ("F5", "703", "Balance in local currency &1 &2", .error)
+
+        case .companyCodeNotDefined: ("FH", "001", "Company code &1 not defined", .error)
+        case .glAccountNotInChartOfAccounts: ("F5", "507", "G/L account &1 is not defined in chart of accounts &2", .error)
+        case .glAccountNotInCompanyCode: ("JGW", "016", "G/L account &1 is not defined in company code &2", .error)
+        case .customerNotInCompanyCode: ("F5", "102", "Customer &1 is not defined in company code &2", .error)
+        case .vendorNotInCompanyCode: ("F5", "104", "Vendor &1 is not defined in company code &2", .error)
+        case .reconciliationAccountNotDirectlyPostable:
+            ("F5", "354", "Account &1 in company code &2 cannot be directly posted to", .error)
+        case .alternativeReconciliationAccountInvalid:
+            ("JGW", "011", "Account &1 is not a reconciliation account for &2 accounts in company code &3", .error)
+        case .documentTypeNotDefined: ("JGW", "017", "Document type &1 is not defined", .error)
+        case .accountTypeNotAllowedForDocumentType: ("JGW", "018", "Account type &1 is not allowed for document type &2", .error)
+        case .currencyNotDefined: ("F5", "816", "Currency code &1 not defined", .error)
+        case .taxCodeNotDefined: ("FF", "101", "Tax code &1 is not defined; check your entry", .error)
+        case .noAuthorizationForCompanyCode: ("JGW", "019", "User &1 is not authorized to post in company code &2", .error)
+
+        case .postingPeriodNotOpen: ("F5", "201", "Posting period &1 &2 is not open", .error)
+        case .fiscalPeriodDoesNotMatchPostingDate:
+            ("JGW", "002", "Posting period &1 does not match posting date &2", .error)
+        case .numberRangeNotDefined: ("F5", "150", "In company code &1, the number range &2 is missing for the year &3", .error)
+        case .numberRangeExhausted: ("JGW", "003", "Number range &1 of company code &2 is exhausted for fiscal year &3", .error)
+        case .externalNumberNotAllowed:
+            ("JGW", "004", "Document number &1 not allowed: document type &2 uses internal numbering", .error)
+
+        case .amountSignInconsistent:
+            ("JGW", "005", "Item &1: amount &2 does not match debit/credit code &3 (S needs a positive, H a negative amount)", .error)
+        case .debitCreditCodeInvalid: ("JGW", "006", "Item &1: debit/credit code &2 is not S or H", .error)
+        case .tooManyLineItems: ("F5", "727", "Maximum number of items in FI reached", .error)
+        case .noLineItems: ("JGW", "007", "The journal entry has no line items", .error)
+        case .tooManyDecimalPlaces: ("JGW", "008", "Item &1: amount &2 has more decimal places than currency &3 allows (&4)", .error)
+        case .transactionCurrencyNotUnique:
+            ("JGW", "009", "Item &1: currency &2 differs from the document currency &3", .error)
+        case .companyCodeCurrencyMismatch:
+            ("JGW", "010", "Item &1: amount in company code currency must be in &2, not &3", .error)
+        case .exchangeRateNotDefined: ("SG", "105", "Enter rate &1 / &2 rate type &3 for &4 in the system settings", .error)
+        case .amountTooLarge: ("JGW", "012", "Item &1: amount &2 exceeds the allowed range", .error)
+        case .taxAmountDeviates: ("FF", "707", "Tax entered incorrect (code &1, amount &2), correct &3 &4", .error)
+        case .crossCompanyCodeNotSupported:
+            ("JGW", "014", "Item &1: company code &2 differs from document company code &3; cross-company postings are not supported", .error)
+        case .withholdingTaxNotSupported: ("JGW", "015", "Withholding tax items are not supported by this gateway", .error)
+        }
+    }
+}

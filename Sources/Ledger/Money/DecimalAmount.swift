@@ -1,0 +1,229 @@
+/// An exact decimal number with six fractional digits, stored as an integer count of
+/// millionths in an `Int128`.
+///
+/// Six fractional digits is what SAP's `Amount` type allows (`totalDigits 28`,
+/// `fractionDigits 6`), so every amount that passes the XSD is represented exactly.
+/// There is no conversion from or to `Double` on purpose: money never goes through
+/// binary floating point in this code base.
+public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Number of fractional digits kept.
+    public static let scale = 6
+    static let unit: Int128 = 1_000_000
+
+    /// The largest magnitude SAP's `Amount` type allows: 22 integer digits and 6 fractional
+    /// digits, i.e. ±9999999999999999999999.999999.
+    public static let sapAmountLimit = DecimalAmount(micros: Int128(10).power(28) - 1)
+
+    /// Value in millionths.
+    public var micros: Int128
+
+    public init(micros: Int128) { self.micros = micros }
+
+    /// A whole number.
+    public init(_ integer: Int) { self.micros = Int128(integer) * Self.unit }
+
+    public static let zero = DecimalAmount(micros: 0)
+
+    /// Parses the lexical form of `xsd:decimal`: an optional sign, digits, and an optional
+    /// fraction (`-100.00`, `+.5`, `7.`). Surrounding whitespace is ignored.
+    ///
+    /// Returns `nil` for anything else, for more than six *significant* fractional digits
+    /// (trailing zeros are fine) and for values whose magnitude does not fit 32 integer digits.
+    public init?(parsing text: some StringProtocol) {
+        var utf8 = Substring(text).utf8[...]
+        while let first = utf8.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { utf8 = utf8.dropLast() }
+        var negative = false
+        if let first = utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        var integerPart: Int128 = 0
+        var fraction: Int128 = 0
+        var fractionDigits = 0
+        var sawDigit = false
+        var inFraction = false
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                if inFraction { return nil }
+                inFraction = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            sawDigit = true
+            let digit = Int128(byte - UInt8(ascii: "0"))
+            if inFraction {
+                if fractionDigits < Self.scale {
+                    fraction = fraction * 10 + digit
+                    fractionDigits += 1
+                } else if digit != 0 {
+                    return nil  // a seventh significant fractional digit
+                }
+            } else {
+                integerPart = integerPart * 10 + digit
+                if integerPart >= Int128(10).power(32) { return nil }
+            }
+        }
+        guard sawDigit else { return nil }
+        for _ in fractionDigits..<Self.scale { fraction *= 10 }
+        let magnitude = integerPart * Self.unit + fraction
+        self.micros = negative ? -magnitude : magnitude
+    }
+
+    public var isZero: Bool { micros == 0 }
+    public var isNegative: Bool { micros < 0 }
+    public var isPositive: Bool { micros > 0 }
+    public var magnitude: DecimalAmount { DecimalAmount(micros: micros < 0 ? -micros : micros) }
+
+    /// The number of significant fractional digits (`1.50` → 1, `3` → 0, `0.125` → 3).
+    public var significantFractionDigits: Int {
+        var remainder = micros % Self.unit
+        if remainder == 0 { return 0 }
+        var digits = Self.scale
+        while remainder % 10 == 0 {
+            remainder /= 10
+            digits -= 1
+        }
+        return digits
+    }
+
+    /// Rounds to `digits` fractional digits, half away from zero (SAP's commercial rounding).
+    public func rounded(toFractionDigits digits: Int) -> DecimalAmount {
+        precondition(digits >= 0 && digits <= Self.scale)
+        let step = Int128(10).power(Self.scale - digits)
+        return DecimalAmount(micros: Self.divideRoundingHalfAwayFromZero(micros, by: step) * step)
+    }
+
+    /// Formats with exactly `fractionDigits` digits after the point (the value is rounded
+    /// half away from zero first when it has more).
+    public func formatted(fractionDigits: Int) -> String {
+        let value = rounded(toFractionDigits: fractionDigits)
+        let negative = value.micros < 0
+        let magnitude = negative ? -value.micros : value.micros
+        let integerPart = magnitude / Self.unit
+        var result = negative ? "-" : ""
+        result += String(integerPart)
+        if fractionDigits > 0 {
+            let fraction = (magnitude % Self.unit) / Int128(10).power(Self.scale - fractionDigits)
+            var digits = String(fraction)
+            while digits.count < fractionDigits { digits = "0" + digits }
+            result += "." + digits
+        }
+        return result
+    }
+
+    /// The shortest exact representation (`100`, `-0.5`, `12.345`).
+    public var description: String { formatted(fractionDigits: significantFractionDigits) }
+
+    public static func < (lhs: DecimalAmount, rhs: DecimalAmount) -> Bool { lhs.micros < rhs.micros }
+    public static func + (lhs: DecimalAmount, rhs: DecimalAmount) -> DecimalAmount { DecimalAmount(micros: lhs.micros + rhs.micros) }
+    public static func - (lhs: DecimalAmount, rhs: DecimalAmount) -> DecimalAmount { DecimalAmount(micros: lhs.micros - rhs.micros) }
+    public static prefix func - (value: DecimalAmount) -> DecimalAmount { DecimalAmount(micros: -value.micros) }
+    public static func += (lhs: inout DecimalAmount, rhs: DecimalAmount) { lhs.micros += rhs.micros }
+
+    /// `self × rate`, rounded half away from zero to six fractional digits; `nil` on overflow.
+    public func multiplied(by rate: ExchangeRateValue) -> DecimalAmount? {
+        Self.mulDiv(micros, rate.scaled, ExchangeRateValue.unit).map(DecimalAmount.init(micros:))
+    }
+
+    /// `self ÷ rate`, rounded half away from zero to six fractional digits; `nil` on overflow
+    /// or a zero rate.
+    public func divided(by rate: ExchangeRateValue) -> DecimalAmount? {
+        guard rate.scaled != 0 else { return nil }
+        return Self.mulDiv(micros, ExchangeRateValue.unit, rate.scaled).map(DecimalAmount.init(micros:))
+    }
+
+    /// `self × percent ÷ 100` (a tax rate in percent), rounded to six fractional digits.
+    public func percentage(_ percent: DecimalAmount) -> DecimalAmount? {
+        Self.mulDiv(micros, percent.micros, Self.unit * 100).map(DecimalAmount.init(micros:))
+    }
+
+    /// `a × b ÷ c` with a 256-bit intermediate, rounded half away from zero.
+    static func mulDiv(_ a: Int128, _ b: Int128, _ c: Int128) -> Int128? {
+        precondition(c > 0)
+        let negative = (a < 0) != (b < 0)
+        let product = a.magnitude.multipliedFullWidth(by: b.magnitude)
+        let divisor = c.magnitude
+        guard product.high < divisor else { return nil }
+        let (quotient, remainder) = divisor.dividingFullWidth(product)
+        var rounded = quotient
+        if remainder >= divisor - remainder { rounded += 1 }  // remainder ≥ divisor / 2
+        guard rounded <= UInt128(Int128.max) else { return nil }
+        let value = Int128(rounded)
+        return negative ? -value : value
+    }
+
+    static func divideRoundingHalfAwayFromZero(_ value: Int128, by divisor: Int128) -> Int128 {
+        let quotient = value / divisor
+        let remainder = value % divisor
+        let twice = (remainder < 0 ? -remainder : remainder) * 2
+        if twice >= divisor { return value < 0 ? quotient - 1 : quotient + 1 }
+        return quotient
+    }
+}
+
+/// An exchange rate with fourteen fractional digits (SAP's `ExchangeRateRate`,
+/// `totalDigits 28`, `fractionDigits 14`), stored exactly as an integer.
+public struct ExchangeRateValue: Sendable, Hashable, CustomStringConvertible {
+    static let scale = 14
+    static let unit: Int128 = Int128(10).power(14)
+
+    /// Value × 10^14.
+    public var scaled: Int128
+
+    public init(scaled: Int128) { self.scaled = scaled }
+
+    /// Parses the lexical form of `xsd:decimal` with at most 14 significant fractional digits.
+    public init?(parsing text: some StringProtocol) {
+        let trimmed = text.trimmingASCIIWhitespace()
+        let parts = trimmed.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let integerText = parts.first else { return nil }
+        var negative = false
+        var integerDigits = Substring(integerText)
+        if let first = integerDigits.first, first == "-" || first == "+" {
+            negative = first == "-"
+            integerDigits = integerDigits.dropFirst()
+        }
+        var fractionDigits = parts.count > 1 ? Substring(parts[1]) : ""
+        while fractionDigits.count > Self.scale, fractionDigits.last == "0" { fractionDigits = fractionDigits.dropLast() }
+        guard !(integerDigits.isEmpty && fractionDigits.isEmpty), fractionDigits.count <= Self.scale,
+            integerDigits.count <= 24,
+            integerDigits.allSatisfy({ $0.isASCII && $0.isNumber }), fractionDigits.allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return nil }
+        var value: Int128 = 0
+        for character in integerDigits { value = value * 10 + Int128(character.asciiValue! - 48) }
+        var fraction: Int128 = 0
+        for character in fractionDigits { fraction = fraction * 10 + Int128(character.asciiValue! - 48) }
+        for _ in fractionDigits.count..<Self.scale { fraction *= 10 }
+        let magnitude = value * Self.unit + fraction
+        self.scaled = negative ? -magnitude : magnitude
+    }
+
+    public var isPositive: Bool { scaled > 0 }
+
+    public var description: String {
+        let negative = scaled < 0
+        let magnitude = negative ? -scaled : scaled
+        var fraction = String(magnitude % Self.unit)
+        while fraction.count < Self.scale { fraction = "0" + fraction }
+        while fraction.last == "0" { fraction.removeLast() }
+        return (negative ? "-" : "") + String(magnitude / Self.unit) + (fraction.isEmpty ? "" : "." + fraction)
+    }
+}
+
+extension Int128 {
+    func power(_ exponent: Int) -> Int128 {
+        var result: Int128 = 1
+        for _ in 0..<exponent { result *= self }
+        return result
+    }
+}
+
+extension StringProtocol {
+    func trimmingASCIIWhitespace() -> Substring {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" { slice = slice.dropLast() }
+        return slice
+    }
+}

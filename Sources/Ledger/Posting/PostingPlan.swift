@@ -1,0 +1,116 @@
+/// Account type of a line, as SAP's KOART.
+public enum AccountType: String, Sendable, Hashable, Codable {
+    case glAccount = "S"
+    case customer = "D"
+    case vendor = "K"
+}
+
+/// Debit (`S`, Soll) or credit (`H`, Haben).
+public enum DebitCredit: String, Sendable, Hashable, Codable {
+    case debit = "S"
+    case credit = "H"
+}
+
+/// Open-item state of a line. Only open-item-managed lines (customer, vendor and G/L
+/// accounts with open-item management) start as `.open`; clearing will move them to `.cleared`.
+public enum OpenItemState: String, Sendable, Hashable, Codable {
+    case notManaged = "N"
+    case open = "O"
+    case cleared = "C"
+}
+
+/// A checked journal entry, ready to be numbered and stored. Amounts in both currencies are
+/// final and balance to zero.
+public struct PostingPlan: Sendable {
+    public var companyCode: String
+    public var fiscalYear: Int
+    public var fiscalPeriod: Int
+    public var documentType: String
+    public var numberRange: String
+    public var documentDate: LedgerDate
+    public var postingDate: LedgerDate
+    public var transactionCurrency: String
+    public var companyCodeCurrency: String
+    public var originalReferenceDocumentType: String
+    public var originalReferenceDocument: String?
+    public var originalReferenceDocumentLogicalSystem: String?
+    public var businessTransactionType: String
+    public var documentReferenceID: String?
+    public var documentHeaderText: String?
+    public var reference1InDocumentHeader: String?
+    public var reference2InDocumentHeader: String?
+    public var createdByUser: String
+    public var lines: [PlannedLine]
+}
+
+/// One checked line.
+public struct PlannedLine: Sendable, Hashable {
+    /// 1 … 999, in document order.
+    public var lineNumber: Int
+    public var accountType: AccountType
+    /// The G/L account posted to: the line's account, or the reconciliation account of a
+    /// customer or vendor line, or the tax account of a tax line.
+    public var glAccount: String
+    /// Customer or vendor number of a `D`/`K` line.
+    public var businessPartner: String?
+    public var debitCredit: DebitCredit
+    /// Signed (debit positive, credit negative), in the transaction currency.
+    public var amountInTransactionCurrency: DecimalAmount
+    /// Signed, in the company code currency.
+    public var amountInCompanyCodeCurrency: DecimalAmount
+    public var taxCode: String?
+    /// Tax base of a tax line, in transaction currency.
+    public var taxBaseAmount: DecimalAmount?
+    public var isTaxLine: Bool
+    public var itemText: String?
+    public var assignmentReference: String?
+    public var referenceDocumentItem: String?
+    public var costCenter: String?
+    public var profitCenter: String?
+    public var valueDate: LedgerDate?
+    public var dueCalculationBaseDate: LedgerDate?
+    public var netPaymentDays: Int?
+    public var openItemState: OpenItemState
+
+    public init(
+        lineNumber: Int,
+        accountType: AccountType,
+        glAccount: String,
+        businessPartner: String? = nil,
+        debitCredit: DebitCredit,
+        amountInTransactionCurrency: DecimalAmount,
+        amountInCompanyCodeCurrency: DecimalAmount,
+        taxCode: String? = nil,
+        taxBaseAmount: DecimalAmount? = nil,
+        isTaxLine: Bool,
+        itemText: String? = nil,
+        assignmentReference: String? = nil,
+        referenceDocumentItem: String? = nil,
+        costCenter: String? = nil,
+        profitCenter: String? = nil,
+        valueDate: LedgerDate? = nil,
+        dueCalculationBaseDate: LedgerDate? = nil,
+        netPaymentDays: Int? = nil,
+        openItemState: OpenItemState
+    ) {
+        self.lineNumber = lineNumber
+        self.accountType = accountType
+        self.glAccount = glAccount
+        self.businessPartner = businessPartner
+        self.debitCredit = debitCredit
+        self.amountInTransactionCurrency = amountInTransactionCurrency
+        self.amountInCompanyCodeCurrency = amountInCompanyCodeCurrency
+        self.taxCode = taxCode
+        self.taxBaseAmount = taxBaseAmount
+        self.isTaxLine = isTaxLine
+        self.itemText = itemText
+        self.assignmentReference = assignmentReference
+        self.referenceDocumentItem = referenceDocumentItem
+        self.costCenter = costCenter
+        self.profitCenter = profitCenter
+        self.valueDate = valueDate
+        self.dueCalculationBaseDate = dueCalculationBaseDate
+        self.netPaymentDays = netPaymentDays
+        self.openItemState = openItemState
+    }
+}

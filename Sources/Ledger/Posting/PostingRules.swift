@@ -1,0 +1,279 @@
+/// What a user may post: all company codes, or a listed few.
+public struct PostingAuthorization: Sendable, Hashable {
+    public let userName: String
+    /// `nil` means every company code.
+    public let companyCodes: Set<String>?
+
+    public init(userName: String, companyCodes: Set<String>?) {
+        self.userName = userName
+        self.companyCodes = companyCodes
+    }
+
+    public func mayPost(in companyCode: String) -> Bool { companyCodes?.contains(companyCode) ?? true }
+}
+
+/// The posting rules: turns a ``JournalEntryDraft`` into a balanced ``PostingPlan``, or
+/// explains in SAP-style messages why it cannot be posted. Pure: no I/O, no clock.
+public struct PostingRules: Sendable {
+    /// SAP's FI line item number has three digits.
+    public static let maximumLineItems = 999
+
+    public let masterData: MasterData
+
+    public init(masterData: MasterData) { self.masterData = masterData }
+
+    /// Checks a draft. Every problem found is reported, in document order, as SAP does.
+    public func check(_ draft: JournalEntryDraft, authorization: PostingAuthorization) -> Result<PostingPlan, PostingRejection> {
+        var messages: [LedgerMessage] = []
+        let ccID = draft.companyCode
+
+        guard let companyCode = masterData.companyCodes[ccID] else {
+            return .failure(PostingRejection([LedgerMessage(.companyCodeNotDefined, ccID)]))
+        }
+        guard authorization.mayPost(in: ccID) else {
+            return .failure(PostingRejection([LedgerMessage(.noAuthorizationForCompanyCode, authorization.userName, ccID)]))
+        }
+        let chart = masterData.charts[companyCode.chartOfAccounts] ?? [:]
+        let ccCurrency = companyCode.currency
+
+        // Header.
+        let documentType = masterData.documentTypes[draft.documentType]
+        if documentType == nil { messages.append(LedgerMessage(.documentTypeNotDefined, draft.documentType)) }
+        if let external = draft.externalDocumentNumber {
+            messages.append(LedgerMessage(.externalNumberNotAllowed, external, draft.documentType))
+        }
+        let fiscalYear = draft.postingDate.year
+        var fiscalPeriod = draft.postingDate.month
+        if let requested = draft.postingFiscalPeriod {
+            if requested == fiscalPeriod || (draft.postingDate.month == 12 && (13...16).contains(requested)) {
+                fiscalPeriod = requested
+            } else {
+                messages.append(LedgerMessage(.fiscalPeriodDoesNotMatchPostingDate, String(requested), draft.postingDate.description))
+            }
+        }
+        if !masterData.isPeriodOpen(companyCode: ccID, fiscalYear: fiscalYear, period: fiscalPeriod) {
+            messages.append(LedgerMessage(.postingPeriodNotOpen, Self.threeDigits(fiscalPeriod), String(fiscalYear)))
+        }
+
+        // Items.
+        if draft.items.isEmpty { messages.append(LedgerMessage(.noLineItems)) }
+        if draft.items.count > Self.maximumLineItems {
+            messages.append(LedgerMessage(.tooManyLineItems, String(draft.items.count)))
+            return .failure(PostingRejection(messages))  // do not report hundreds of item messages on top
+        }
+        if draft.withholdingTaxItemCount > 0 { messages.append(LedgerMessage(.withholdingTaxNotSupported)) }
+
+        let transactionCurrencyCode = draft.items.first?.amount.currency ?? ccCurrency.code
+        let transactionCurrency = masterData.currencies[transactionCurrencyCode]
+        if transactionCurrency == nil { messages.append(LedgerMessage(.currencyNotDefined, transactionCurrencyCode)) }
+
+        // How foreign amounts become company-code amounts.
+        var conversion: MasterData.ExchangeRate?
+        if let transactionCurrency, transactionCurrency.code != ccCurrency.code {
+            if let rate = draft.exchangeRate, rate.isPositive {
+                conversion = .direct(rate)
+            } else if let rate = draft.indirectQuotedExchangeRate, rate.isPositive {
+                conversion = .indirect(rate)
+            } else {
+                conversion = masterData.exchangeRate(from: transactionCurrency.code, to: ccCurrency.code)
+            }
+        }
+        var reportedMissingRate = false
+
+        var lines: [PlannedLine] = []
+        lines.reserveCapacity(draft.items.count)
+        var allCompanyCodeAmountsDerived = true
+
+        for (index, item) in draft.items.enumerated() {
+            let lineNumber = index + 1
+            let label = String(lineNumber)
+            var lineOK = true
+            func fail(_ message: LedgerMessage) {
+                messages.append(message)
+                lineOK = false
+            }
+
+            // Currency and amount.
+            let amount = item.amount.value
+            if item.amount.currency != transactionCurrencyCode {
+                if masterData.currencies[item.amount.currency] == nil {
+                    fail(LedgerMessage(.currencyNotDefined, item.amount.currency))
+                } else {
+                    fail(LedgerMessage(.transactionCurrencyNotUnique, label, item.amount.currency, transactionCurrencyCode))
+                }
+            } else if let transactionCurrency, amount.significantFractionDigits > transactionCurrency.decimals {
+                fail(LedgerMessage(.tooManyDecimalPlaces, label, amount.description, transactionCurrency.code, String(transactionCurrency.decimals)))
+            }
+            if amount.magnitude > DecimalAmount.sapAmountLimit { fail(LedgerMessage(.amountTooLarge, label, amount.description)) }
+
+            var debitCredit: DebitCredit = amount.isNegative ? .credit : .debit
+            if let code = item.debitCreditCode {
+                if let parsed = DebitCredit(rawValue: code) {
+                    debitCredit = parsed
+                    if (parsed == .debit && amount.isNegative) || (parsed == .credit && amount.isPositive) {
+                        fail(LedgerMessage(.amountSignInconsistent, label, amount.description, code))
+                    }
+                } else {
+                    fail(LedgerMessage(.debitCreditCodeInvalid, label, code))
+                }
+            }
+            if let itemCC = item.companyCode, itemCC != ccID {
+                fail(LedgerMessage(.crossCompanyCodeNotSupported, label, itemCC, ccID))
+            }
+
+            // Account.
+            var accountType = AccountType.glAccount
+            var glAccount = ""
+            var partner: String?
+            var openItem = OpenItemState.notManaged
+            var taxBase: DecimalAmount?
+            var isTaxLine = false
+            var taxCode = item.taxCode
+            switch item.kind {
+            case .glAccount(let raw):
+                glAccount = MasterData.canonicalNumber(raw)
+                if let account = chart[glAccount] {
+                    if !companyCode.accounts.contains(glAccount) {
+                        fail(LedgerMessage(.glAccountNotInCompanyCode, glAccount, ccID))
+                    } else if account.reconciliation != nil {
+                        fail(LedgerMessage(.reconciliationAccountNotDirectlyPostable, glAccount, ccID))
+                    }
+                    if account.openItemManaged { openItem = .open }
+                } else {
+                    fail(LedgerMessage(.glAccountNotInChartOfAccounts, glAccount, companyCode.chartOfAccounts))
+                }
+                if let code = item.taxCode, companyCode.taxCodes[code] == nil { fail(LedgerMessage(.taxCodeNotDefined, code)) }
+            case .customer(let raw, let alternative), .vendor(let raw, let alternative):
+                let isCustomer: Bool
+                if case .customer = item.kind { isCustomer = true } else { isCustomer = false }
+                accountType = isCustomer ? .customer : .vendor
+                let id = MasterData.canonicalNumber(raw)
+                partner = id
+                openItem = .open
+                let registry = isCustomer ? masterData.customers : masterData.vendors
+                if let reconciliation = registry[id]?.reconciliationAccounts[ccID] {
+                    glAccount = reconciliation
+                    if let alternative {
+                        let alternativeNumber = MasterData.canonicalNumber(alternative)
+                        let kind: MasterData.ReconciliationKind = isCustomer ? .customer : .vendor
+                        if chart[alternativeNumber]?.reconciliation == kind, companyCode.accounts.contains(alternativeNumber) {
+                            glAccount = alternativeNumber
+                        } else {
+                            fail(LedgerMessage(.alternativeReconciliationAccountInvalid, alternativeNumber, kind.rawValue, ccID))
+                        }
+                    }
+                } else {
+                    fail(LedgerMessage(isCustomer ? .customerNotInCompanyCode : .vendorNotInCompanyCode, id, ccID))
+                }
+            case .tax(let code, let base):
+                isTaxLine = true
+                taxCode = code
+                if let tax = companyCode.taxCodes[code] {
+                    glAccount = tax.account
+                    taxBase = base.value
+                    if base.currency != transactionCurrencyCode {
+                        fail(LedgerMessage(.transactionCurrencyNotUnique, label, base.currency, transactionCurrencyCode))
+                    } else if draft.doTaxAmountCheck, let transactionCurrency,
+                        let expected = base.value.magnitude.percentage(tax.rate)?.rounded(toFractionDigits: transactionCurrency.decimals),
+                        expected != amount.magnitude
+                    {
+                        fail(
+                            LedgerMessage(
+                                .taxAmountDeviates, code, amount.magnitude.formatted(fractionDigits: transactionCurrency.decimals),
+                                expected.formatted(fractionDigits: transactionCurrency.decimals), transactionCurrencyCode))
+                    }
+                } else {
+                    fail(LedgerMessage(.taxCodeNotDefined, code))
+                }
+            }
+            if let documentType, !documentType.accountTypes.contains(Character(accountType.rawValue)) {
+                fail(LedgerMessage(.accountTypeNotAllowedForDocumentType, accountType.rawValue, documentType.code))
+            }
+
+            // Amount in company code currency.
+            var localAmount = amount
+            if let given = item.amountInCompanyCodeCurrency {
+                allCompanyCodeAmountsDerived = false
+                if given.currency != ccCurrency.code {
+                    fail(LedgerMessage(.companyCodeCurrencyMismatch, label, ccCurrency.code, given.currency))
+                } else if given.value.significantFractionDigits > ccCurrency.decimals {
+                    fail(LedgerMessage(.tooManyDecimalPlaces, label, given.value.description, ccCurrency.code, String(ccCurrency.decimals)))
+                } else if (given.value.isNegative && amount.isPositive) || (given.value.isPositive && amount.isNegative) {
+                    fail(LedgerMessage(.amountSignInconsistent, label, given.value.description, debitCredit.rawValue))
+                } else if transactionCurrencyCode == ccCurrency.code && given.value != amount {
+                    fail(LedgerMessage(.balanceInLocalCurrency, (given.value - amount).description, ccCurrency.code))
+                } else {
+                    localAmount = given.value
+                }
+            } else if let transactionCurrency, transactionCurrency.code != ccCurrency.code {
+                if let conversion, let converted = conversion.convert(amount) {
+                    localAmount = converted.rounded(toFractionDigits: ccCurrency.decimals)
+                } else if !reportedMissingRate {
+                    reportedMissingRate = true
+                    fail(LedgerMessage(.exchangeRateNotDefined, transactionCurrency.code, ccCurrency.code, "M", draft.postingDate.description))
+                } else {
+                    lineOK = false
+                }
+            }
+            if localAmount.magnitude > DecimalAmount.sapAmountLimit { fail(LedgerMessage(.amountTooLarge, label, localAmount.description)) }
+
+            guard lineOK else { continue }
+            let line = PlannedLine(
+                lineNumber: lineNumber, accountType: accountType, glAccount: glAccount, businessPartner: partner,
+                debitCredit: debitCredit, amountInTransactionCurrency: amount, amountInCompanyCodeCurrency: localAmount,
+                taxCode: taxCode, taxBaseAmount: taxBase, isTaxLine: isTaxLine, itemText: item.itemText,
+                assignmentReference: item.assignmentReference, referenceDocumentItem: item.referenceDocumentItem,
+                costCenter: item.costCenter, profitCenter: item.profitCenter, valueDate: item.valueDate,
+                dueCalculationBaseDate: item.dueCalculationBaseDate, netPaymentDays: item.netPaymentDays, openItemState: openItem)
+            lines.append(line)
+        }
+
+        guard messages.isEmpty, let documentType, let transactionCurrency else {
+            return .failure(PostingRejection(messages))
+        }
+
+        // Balance in transaction currency, then in company code currency.
+        let transactionBalance = lines.reduce(DecimalAmount.zero) { $0 + $1.amountInTransactionCurrency }
+        guard transactionBalance.isZero else {
+            return .failure(PostingRejection([LedgerMessage(.balanceInTransactionCurrency, transactionBalance.formatted(fractionDigits: transactionCurrency.decimals), transactionCurrency.code)]))
+        }
+        let localBalance = lines.reduce(DecimalAmount.zero) { $0 + $1.amountInCompanyCodeCurrency }
+        if !localBalance.isZero {
+            // Amounts the gateway converted may differ by rounding; as SAP, the difference goes
+            // to the line with the largest amount. Differences in amounts the client gave are errors.
+            let minorUnit = DecimalAmount(micros: Int128(10).power(DecimalAmount.scale - ccCurrency.decimals))
+            let tolerance = DecimalAmount(micros: minorUnit.micros * Int128(lines.count))
+            guard allCompanyCodeAmountsDerived, localBalance.magnitude <= tolerance,
+                let largest = lines.indices.max(by: { lines[$0].amountInCompanyCodeCurrency.magnitude < lines[$1].amountInCompanyCodeCurrency.magnitude })
+            else {
+                return .failure(PostingRejection([LedgerMessage(.balanceInLocalCurrency, localBalance.formatted(fractionDigits: ccCurrency.decimals), ccCurrency.code)]))
+            }
+            lines[largest].amountInCompanyCodeCurrency = lines[largest].amountInCompanyCodeCurrency - localBalance
+        }
+
+        return .success(
+            PostingPlan(
+                companyCode: ccID, fiscalYear: fiscalYear, fiscalPeriod: fiscalPeriod, documentType: documentType.code,
+                numberRange: documentType.numberRange, documentDate: draft.documentDate, postingDate: draft.postingDate,
+                transactionCurrency: transactionCurrency.code, companyCodeCurrency: ccCurrency.code,
+                originalReferenceDocumentType: draft.originalReferenceDocumentType,
+                originalReferenceDocument: draft.originalReferenceDocument,
+                originalReferenceDocumentLogicalSystem: draft.originalReferenceDocumentLogicalSystem,
+                businessTransactionType: draft.businessTransactionType, documentReferenceID: draft.documentReferenceID,
+                documentHeaderText: draft.documentHeaderText, reference1InDocumentHeader: draft.reference1InDocumentHeader,
+                reference2InDocumentHeader: draft.reference2InDocumentHeader, createdByUser: draft.createdByUser, lines: lines))
+    }
+
+    static func threeDigits(_ value: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, 3 - text.count)) + text
+    }
+}
+
+/// Why a draft was not posted: the detail messages (without the `609(RW)` header line,
+/// which the confirmation adds).
+public struct PostingRejection: Error, Sendable, Hashable {
+    public let messages: [LedgerMessage]
+
+    public init(_ messages: [LedgerMessage]) { self.messages = messages }
+}

@@ -1,0 +1,109 @@
+import GRDB
+
+/// Schema migrations of the SQLite ledger. SQL is kept portable (row values, `RETURNING`,
+/// no SQLite-only types) so that the PostgreSQL store can share its shape.
+enum LedgerSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ledger") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbound_message (
+                        id INTEGER PRIMARY KEY,
+                        interface TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        message_key TEXT,
+                        message_id TEXT,
+                        message_uuid TEXT,
+                        received_at TEXT NOT NULL,
+                        entry_count INTEGER NOT NULL,
+                        confirmation TEXT NOT NULL,
+                        UNIQUE (sender, message_key)
+                    );
+
+                    CREATE TABLE number_range_status (
+                        company_code TEXT NOT NULL,
+                        fiscal_year INTEGER NOT NULL,
+                        number_range TEXT NOT NULL,
+                        next_number INTEGER NOT NULL,
+                        PRIMARY KEY (company_code, fiscal_year, number_range)
+                    );
+
+                    CREATE TABLE journal_entry (
+                        company_code TEXT NOT NULL,
+                        fiscal_year INTEGER NOT NULL,
+                        document_number TEXT NOT NULL,
+                        fiscal_period INTEGER NOT NULL,
+                        document_type TEXT NOT NULL,
+                        document_date TEXT NOT NULL,
+                        posting_date TEXT NOT NULL,
+                        transaction_currency TEXT NOT NULL,
+                        company_code_currency TEXT NOT NULL,
+                        original_reference_document_type TEXT NOT NULL,
+                        original_reference_document TEXT,
+                        logical_system TEXT,
+                        business_transaction_type TEXT NOT NULL,
+                        document_reference_id TEXT,
+                        header_text TEXT,
+                        reference1 TEXT,
+                        reference2 TEXT,
+                        created_by_user TEXT NOT NULL,
+                        posted_by TEXT NOT NULL,
+                        posted_at TEXT NOT NULL,
+                        inbound_message_id INTEGER NOT NULL REFERENCES inbound_message (id),
+                        entry_message_id TEXT,
+                        entry_message_uuid TEXT,
+                        PRIMARY KEY (company_code, fiscal_year, document_number)
+                    );
+                    CREATE INDEX journal_entry_posting_date ON journal_entry (company_code, posting_date);
+
+                    CREATE TABLE journal_entry_item (
+                        company_code TEXT NOT NULL,
+                        fiscal_year INTEGER NOT NULL,
+                        document_number TEXT NOT NULL,
+                        line_number INTEGER NOT NULL,
+                        account_type TEXT NOT NULL,
+                        gl_account TEXT NOT NULL,
+                        business_partner TEXT,
+                        debit_credit TEXT NOT NULL,
+                        amount_tc TEXT NOT NULL,
+                        amount_cc TEXT NOT NULL,
+                        tax_code TEXT,
+                        tax_base_tc TEXT,
+                        is_tax_line INTEGER NOT NULL,
+                        item_text TEXT,
+                        assignment_reference TEXT,
+                        reference_document_item TEXT,
+                        cost_center TEXT,
+                        profit_center TEXT,
+                        value_date TEXT,
+                        due_calculation_base_date TEXT,
+                        net_payment_days INTEGER,
+                        open_item_state TEXT NOT NULL,
+                        clearing_document TEXT,
+                        clearing_fiscal_year INTEGER,
+                        clearing_date TEXT,
+                        PRIMARY KEY (company_code, fiscal_year, document_number, line_number),
+                        FOREIGN KEY (company_code, fiscal_year, document_number)
+                            REFERENCES journal_entry (company_code, fiscal_year, document_number)
+                    );
+                    CREATE INDEX journal_entry_item_account ON journal_entry_item (gl_account, company_code);
+                    CREATE INDEX journal_entry_item_partner ON journal_entry_item (business_partner, company_code);
+
+                    -- Posted amounts and accounts never change; later changes are new events.
+                    CREATE TRIGGER journal_entry_item_immutable
+                    BEFORE UPDATE OF company_code, fiscal_year, document_number, line_number, account_type, gl_account,
+                        business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc
+                    ON journal_entry_item
+                    BEGIN
+                        SELECT RAISE(ABORT, 'posted amounts and accounts are immutable');
+                    END;
+                    CREATE TRIGGER journal_entry_item_no_delete BEFORE DELETE ON journal_entry_item
+                    BEGIN
+                        SELECT RAISE(ABORT, 'posted items cannot be deleted');
+                    END;
+                    """)
+        }
+        return migrator
+    }
+}

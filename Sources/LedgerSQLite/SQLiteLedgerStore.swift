@@ -1,0 +1,339 @@
+import Dispatch
+import Foundation
+import GRDB
+import Ledger
+import Logging
+import Synchronization
+
+/// The default ``LedgerStore``: one SQLite database file in WAL mode with `synchronous=FULL`,
+/// so a confirmation is never sent before its postings are on disk.
+///
+/// Writes go through a group-commit writer: messages that arrive while a commit is running
+/// are collected and written together in the next transaction (one fsync for all of them),
+/// each message in its own savepoint. Throughput grows with concurrency while every caller
+/// still waits for its own durable commit. Reads use WAL readers and never wait for writes.
+public final class SQLiteLedgerStore: LedgerStore {
+    private let pool: DatabasePool
+    private let writer: GroupCommitWriter
+    private let logger: Logger
+
+    /// Opens (and creates or migrates) the database at `path`.
+    public init(path: String, masterData: MasterData, logger: Logger = Logger(label: "journal-gateway.sqlite")) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try LedgerSchema.migrator.migrate(pool)
+        self.pool = pool
+        self.logger = logger
+        self.writer = GroupCommitWriter(pool: pool, masterData: masterData, logger: logger)
+    }
+
+    public func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
+        try await writer.submit(message, confirmation: confirmation)
+    }
+
+    public func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: EntryRows.selectEntry + " WHERE e.company_code = ? AND e.fiscal_year = ? AND e.document_number = ?",
+                    arguments: [key.companyCode, key.fiscalYear, key.documentNumber])
+            else { return nil }
+            return try EntryRows.entry(from: row, db: db)
+        }
+    }
+
+    public func journalEntries(_ query: JournalEntryQuery) async throws -> JournalEntryPage {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let companyCode = query.companyCode {
+                conditions.append("e.company_code = ?")
+                arguments += [companyCode]
+            }
+            if let visible = query.visibleCompanyCodes {
+                if visible.isEmpty { return JournalEntryPage(entries: [], next: nil) }
+                conditions.append("e.company_code IN (" + Array(repeating: "?", count: visible.count).joined(separator: ", ") + ")")
+                arguments += StatementArguments(visible.sorted())
+            }
+            if let year = query.fiscalYear {
+                conditions.append("e.fiscal_year = ?")
+                arguments += [year]
+            }
+            if let from = query.postingDateFrom {
+                conditions.append("e.posting_date >= ?")
+                arguments += [from.description]
+            }
+            if let to = query.postingDateTo {
+                conditions.append("e.posting_date <= ?")
+                arguments += [to.description]
+            }
+            if let after = query.after {
+                conditions.append("(e.company_code, e.fiscal_year, e.document_number) > (?, ?, ?)")
+                arguments += [after.companyCode, after.fiscalYear, after.documentNumber]
+            }
+            if let account = query.account {
+                conditions.append(
+                    """
+                    EXISTS (SELECT 1 FROM journal_entry_item i WHERE i.company_code = e.company_code AND i.fiscal_year = e.fiscal_year
+                    AND i.document_number = e.document_number AND (i.gl_account = ? OR i.business_partner = ?))
+                    """)
+                arguments += [account, account]
+            }
+            var sql = EntryRows.selectEntry
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY e.company_code, e.fiscal_year, e.document_number LIMIT ?"
+            arguments += [query.limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let entries = try rows.prefix(query.limit).map { try EntryRows.entry(from: $0, db: db) }
+            return JournalEntryPage(entries: entries, next: rows.count > query.limit ? entries.last?.key : nil)
+        }
+    }
+
+    /// Lets in-flight writes finish, then closes the database.
+    public func close() throws {
+        writer.waitUntilIdle()
+        try pool.close()
+    }
+}
+
+/// Collects submissions and writes them in shared transactions on one dedicated queue.
+final class GroupCommitWriter: Sendable {
+    private struct Job {
+        let message: InboundMessage
+        let render: ConfirmationRenderer
+        let continuation: CheckedContinuation<ProcessingResult, any Error>
+    }
+
+    private struct State {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    /// Upper bound of messages per transaction, to keep a single commit's latency bounded.
+    static let maximumBatch = 256
+
+    private let pool: DatabasePool
+    private let masterData: MasterData
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "journal-gateway.ledger-writer")
+    private let state = Mutex(State())
+
+    init(pool: DatabasePool, masterData: MasterData, logger: Logger) {
+        self.pool = pool
+        self.masterData = masterData
+        self.logger = logger
+    }
+
+    func submit(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = Job(message: message, render: confirmation, continuation: continuation)
+            let startDrain = state.withLock { state in
+                state.jobs.append(job)
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain { queue.async { self.drain() } }
+        }
+    }
+
+    func waitUntilIdle() {
+        queue.sync {}
+    }
+
+    private func drain() {
+        while true {
+            let batch: [Job] = state.withLock { state in
+                guard !state.jobs.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.jobs.count, Self.maximumBatch)
+                let batch = Array(state.jobs.prefix(count))
+                state.jobs.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            write(batch)
+        }
+    }
+
+    private func write(_ batch: [Job]) {
+        var results: [Result<ProcessingResult, any Error>] = []
+        results.reserveCapacity(batch.count)
+        let postedAt = UTCTimestamp.now()
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for job in batch {
+                        var result: Result<ProcessingResult, any Error> = .failure(LedgerStoreError("message was not processed"))
+                        do {
+                            try db.inSavepoint {
+                                result = .success(try self.process(job.message, render: job.render, postedAt: postedAt, db: db))
+                                return .commit
+                            }
+                        } catch {
+                            logger.error("message could not be stored; rolled back", metadata: ["error": "\(error)", "sender": "\(job.message.sender)"])
+                            result = .failure(LedgerStoreError("the ledger could not store the message: \(error)"))
+                        }
+                        results.append(result)
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            logger.error("ledger commit failed; nothing of this batch was stored", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
+            for job in batch { job.continuation.resume(throwing: LedgerStoreError("the ledger commit failed: \(error)")) }
+            return
+        }
+        for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+    }
+
+    private func process(_ message: InboundMessage, render: ConfirmationRenderer, postedAt: String, db: Database) throws -> ProcessingResult {
+        if let key = message.key {
+            let lookup = try db.cachedStatement(sql: "SELECT confirmation FROM inbound_message WHERE sender = ? AND message_key = ?")
+            if let stored = try String.fetchOne(lookup, arguments: [key.sender, key.messageID]) {
+                return .replayed(confirmation: stored)
+            }
+        }
+        // The message row first (its id links the entries); the confirmation is filled in last.
+        let insertMessage = try db.cachedStatement(
+            sql: """
+                INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count, confirmation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, '')
+                """)
+        let recordKey = message.isTestMessage ? nil : message.key?.messageID
+        try insertMessage.execute(arguments: [
+            message.interface, message.sender, recordKey, message.messageID, message.messageUUID, message.receivedAt, message.entries.count,
+        ])
+        let messageRowID = db.lastInsertedRowID
+
+        var outcomes: [EntryOutcome] = []
+        outcomes.reserveCapacity(message.entries.count)
+        for entry in message.entries {
+            switch entry.action {
+            case .reject(let rejection): outcomes.append(.rejected(rejection))
+            case .check(let plan): outcomes.append(.checked(plan.summary))
+            case .post(let plan):
+                outcomes.append(try post(plan, entry: entry, message: message, messageRowID: messageRowID, postedAt: postedAt, db: db))
+            }
+        }
+        let confirmation = render(outcomes)
+        try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ? WHERE id = ?").execute(arguments: [confirmation, messageRowID])
+        return .processed(outcomes: outcomes, confirmation: confirmation)
+    }
+
+    private func post(
+        _ plan: PostingPlan, entry: EntrySubmission, message: InboundMessage, messageRowID: Int64, postedAt: String, db: Database
+    ) throws -> EntryOutcome {
+        guard let range = masterData.companyCodes[plan.companyCode]?.numberRanges[plan.numberRange] else {
+            return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
+        }
+        // Gapless numbering: the counter moves inside this transaction, so a rollback gives the number back.
+        let current = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT next_number FROM number_range_status WHERE company_code = ? AND fiscal_year = ? AND number_range = ?"),
+            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange])
+        let number = current ?? range.first
+        guard number <= range.last else {
+            return .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))]))
+        }
+        if current == nil {
+            try db.cachedStatement(sql: "INSERT INTO number_range_status (company_code, fiscal_year, number_range, next_number) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange, number + 1])
+        } else {
+            try db.cachedStatement(sql: "UPDATE number_range_status SET next_number = ? WHERE company_code = ? AND fiscal_year = ? AND number_range = ?")
+                .execute(arguments: [number + 1, plan.companyCode, plan.fiscalYear, plan.numberRange])
+        }
+        let documentNumber = DocumentKey.formatNumber(number)
+
+        let insertEntry = try db.cachedStatement(
+            sql: """
+                INSERT INTO journal_entry (company_code, fiscal_year, document_number, fiscal_period, document_type, document_date,
+                    posting_date, transaction_currency, company_code_currency, original_reference_document_type,
+                    original_reference_document, logical_system, business_transaction_type, document_reference_id, header_text,
+                    reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id, entry_message_uuid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try insertEntry.execute(arguments: [
+            plan.companyCode, plan.fiscalYear, documentNumber, plan.fiscalPeriod, plan.documentType, plan.documentDate.description,
+            plan.postingDate.description, plan.transactionCurrency, plan.companyCodeCurrency, plan.originalReferenceDocumentType,
+            plan.originalReferenceDocument, plan.originalReferenceDocumentLogicalSystem, plan.businessTransactionType,
+            plan.documentReferenceID, plan.documentHeaderText, plan.reference1InDocumentHeader, plan.reference2InDocumentHeader,
+            plan.createdByUser, message.sender, postedAt, messageRowID, entry.messageID, entry.messageUUID,
+        ])
+        let insertItem = try db.cachedStatement(
+            sql: """
+                INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
+                    business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc, is_tax_line, item_text,
+                    assignment_reference, reference_document_item, cost_center, profit_center, value_date, due_calculation_base_date,
+                    net_payment_days, open_item_state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for line in plan.lines {
+            try insertItem.execute(arguments: [
+                plan.companyCode, plan.fiscalYear, documentNumber, line.lineNumber, line.accountType.rawValue, line.glAccount,
+                line.businessPartner, line.debitCredit.rawValue, line.amountInTransactionCurrency.description,
+                line.amountInCompanyCodeCurrency.description, line.taxCode, line.taxBaseAmount?.description, line.isTaxLine,
+                line.itemText, line.assignmentReference, line.referenceDocumentItem, line.costCenter, line.profitCenter,
+                line.valueDate?.description, line.dueCalculationBaseDate?.description, line.netPaymentDays, line.openItemState.rawValue,
+            ])
+        }
+        return .posted(DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: documentNumber))
+    }
+}
+
+/// Reading entries back from rows.
+enum EntryRows {
+    static let selectEntry = """
+        SELECT e.*, m.interface, m.message_id, m.message_uuid, m.received_at
+        FROM journal_entry e JOIN inbound_message m ON m.id = e.inbound_message_id
+        """
+
+    static func entry(from row: Row, db: Database) throws -> StoredJournalEntry {
+        let key = DocumentKey(companyCode: row["company_code"], fiscalYear: row["fiscal_year"], documentNumber: row["document_number"])
+        let header = PostingPlan.Header(
+            companyCode: key.companyCode, fiscalYear: key.fiscalYear, fiscalPeriod: row["fiscal_period"], documentType: row["document_type"],
+            documentDate: try date(row["document_date"]), postingDate: try date(row["posting_date"]),
+            transactionCurrency: row["transaction_currency"], companyCodeCurrency: row["company_code_currency"],
+            originalReferenceDocumentType: row["original_reference_document_type"], originalReferenceDocument: row["original_reference_document"],
+            originalReferenceDocumentLogicalSystem: row["logical_system"], businessTransactionType: row["business_transaction_type"],
+            documentReferenceID: row["document_reference_id"], documentHeaderText: row["header_text"], reference1InDocumentHeader: row["reference1"],
+            reference2InDocumentHeader: row["reference2"], createdByUser: row["created_by_user"])
+        let itemRows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT * FROM journal_entry_item WHERE company_code = ? AND fiscal_year = ? AND document_number = ? ORDER BY line_number"),
+            arguments: [key.companyCode, key.fiscalYear, key.documentNumber])
+        let lines = try itemRows.map { item -> PlannedLine in
+            PlannedLine(
+                lineNumber: item["line_number"], accountType: AccountType(rawValue: item["account_type"]) ?? .glAccount,
+                glAccount: item["gl_account"], businessPartner: item["business_partner"],
+                debitCredit: DebitCredit(rawValue: item["debit_credit"]) ?? .debit,
+                amountInTransactionCurrency: try amount(item["amount_tc"]), amountInCompanyCodeCurrency: try amount(item["amount_cc"]),
+                taxCode: item["tax_code"], taxBaseAmount: try (item["tax_base_tc"] as String?).map(amount), isTaxLine: item["is_tax_line"],
+                itemText: item["item_text"], assignmentReference: item["assignment_reference"],
+                referenceDocumentItem: item["reference_document_item"], costCenter: item["cost_center"], profitCenter: item["profit_center"],
+                valueDate: try (item["value_date"] as String?).map(date), dueCalculationBaseDate: try (item["due_calculation_base_date"] as String?).map(date),
+                netPaymentDays: item["net_payment_days"], openItemState: OpenItemState(rawValue: item["open_item_state"]) ?? .notManaged)
+        }
+        return StoredJournalEntry(
+            key: key, plan: header, lines: lines, postedBy: row["posted_by"], postedAt: row["posted_at"],
+            source: .init(
+                interface: row["interface"], messageID: row["message_id"], messageUUID: row["message_uuid"],
+                entryMessageID: row["entry_message_id"], entryMessageUUID: row["entry_message_uuid"], receivedAt: row["received_at"]))
+    }
+
+    static func date(_ text: String) throws -> LedgerDate {
+        guard let date = LedgerDate(iso: text) else { throw LedgerStoreError("stored date '\(text)' is not YYYY-MM-DD") }
+        return date
+    }
+
+    static func amount(_ text: String) throws -> DecimalAmount {
+        guard let amount = DecimalAmount(parsing: text) else { throw LedgerStoreError("stored amount '\(text)' is not a decimal") }
+        return amount
+    }
+}
