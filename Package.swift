@@ -84,13 +84,13 @@ let package = Package(
         .testTarget(name: "XMLCoreTests", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPCoreTests", dependencies: ["SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
         .testTarget(name: "JournalEntryServiceTests", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore", "Ledger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayHTTPTests",
             dependencies: [
-                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore",
+                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore", "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],

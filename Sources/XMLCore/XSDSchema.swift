@@ -53,7 +53,9 @@ public final class XSDSchema: @unchecked Sendable {
 
     /// Validates one element subtree (typically the SOAP Body payload) against this schema.
     /// Namespaces declared on ancestors are in scope; lines and paths refer to the whole document.
-    /// Returns an empty array when valid. Thread-safe.
+    /// Returns an empty array when valid; at most ``defaultMaxIssues`` issues are described.
+    /// Thread-safe for concurrent calls on different documents (libxml2 registers `xs:ID` values
+    /// in the document, so do not validate the same document from two threads at once).
     public func validate(_ element: XMLElement) -> [XMLIssue] {
         validate(element, maxIssues: Self.defaultMaxIssues)
     }

@@ -1,0 +1,7 @@
+.PHONY: run test bench
+run:
+	scripts/start.sh
+test:
+	scripts/test.sh
+bench:
+	bench/run.sh
