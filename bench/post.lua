@@ -12,7 +12,8 @@ function init(args)
   local file = io.open(args[1], "r")
   template = file:read("*a")
   file:close()
-  prefix = string.format("W%d-%d-", tid, math.random(1, 1000000000))
+  -- args[2] is unique per wrk run, so no run replays another run's message IDs
+  prefix = string.format("%s-%d-", args[2] or "R", tid)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "text/xml; charset=utf-8"
   wrk.headers["SOAPAction"] = "http://sap.com/xi/SAPSCORE/SFIN/JournalEntryCreateRequestConfirmation_In/JournalEntryCreateRequestConfirmation_InRequest"
@@ -33,8 +34,10 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f socket_errors=%d non2xx=%d\n",
+  local not_posted = 0
+  for _, thread in ipairs(threads) do not_posted = not_posted + (thread:get("errors_seen") or 0) end
+  io.write(string.format("RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f socket_errors=%d non2xx=%d not_posted=%d\n",
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, not_posted))
 end

@@ -28,11 +28,11 @@ run_case() {
     SERVER=$!
     for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
     # warm-up (authentication cache, page cache), then the measured run
-    wrk -t1 -c"$CONNECTIONS" -d2s -s bench/post.lua "http://127.0.0.1:$PORT/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi" -- "$WORK/$file" >/dev/null
+    wrk -t1 -c"$CONNECTIONS" -d2s -s bench/post.lua "http://127.0.0.1:$PORT/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi" -- "$WORK/$file" "warm$(date +%s%N)" >/dev/null
     local before
     before=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from journal_entry")
     local out
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s bench/post.lua "http://127.0.0.1:$PORT/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi" -- "$WORK/$file")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s bench/post.lua "http://127.0.0.1:$PORT/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi" -- "$WORK/$file" "run$(date +%s%N)")
     local result
     result=$(echo "$out" | grep '^RESULT')
     local after
@@ -46,9 +46,11 @@ run_case() {
     p50=$(echo "$result" | sed -E 's/.* p50_ms=([0-9.]+).*/\1/')
     p99=$(echo "$result" | sed -E 's/.* p99_ms=([0-9.]+).*/\1/')
     non2xx=$(echo "$result" | sed -E 's/.* non2xx=([0-9]+).*/\1/')
+    local notposted
+    notposted=$(echo "$result" | sed -E 's/.* not_posted=([0-9]+).*/\1/')
     local posted=$((after - before))
-    printf "%-28s %10s req/s %12s entries/s   p50 %7s ms   p99 %7s ms   posted %8d entries   non-200 %s   server RSS %d MB\n" \
-        "$name" "$rps" "$(python3 -c "print(f'{$posted/$seconds:.0f}')")" "$p50" "$p99" "$posted" "$non2xx" "$((rss / 1024))"
+    printf "%-24s %8s req/s %8s entries/s  p50 %7s ms  p99 %7s ms  posted %7d entries  non-200 %s  not-posted %s  RSS %d MB\n" \
+        "$name" "$rps" "$(python3 -c "print(f'{$posted/$seconds:.0f}')")" "$p50" "$p99" "$posted" "$non2xx" "$notposted" "$((rss / 1024))"
 }
 
 echo "==> wrk -c$CONNECTIONS -d${DURATION}s on $(nproc) cores, durable commits, unique message IDs"

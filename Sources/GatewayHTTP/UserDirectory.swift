@@ -26,6 +26,8 @@ public final class UserDirectory: Sendable {
 
     private let accounts: [String: Account]
     private let verified = Mutex<[String: AuthenticatedUser]>([:])
+    /// Checks running now, so that a burst of requests with the same new credentials costs one bcrypt.
+    private let inFlight = Mutex<[String: Task<AuthenticatedUser?, Never>]>([:])
     private static let cacheLimit = 4096
 
     public init(users: [GatewayConfiguration.User]) {
@@ -42,6 +44,18 @@ public final class UserDirectory: Sendable {
     public func authenticate(authorizationHeader: String?) async -> AuthenticatedUser? {
         guard let header = authorizationHeader else { return nil }
         if let cached = verified.withLock({ $0[header] }) { return cached }
+        let check: Task<AuthenticatedUser?, Never> = inFlight.withLock { running in
+            if let task = running[header] { return task }
+            let task = Task { await self.verify(header) }
+            running[header] = task
+            return task
+        }
+        let user = await check.value
+        inFlight.withLock { $0[header] = nil }
+        return user
+    }
+
+    private func verify(_ header: String) async -> AuthenticatedUser? {
         guard let (name, password) = Self.decodeBasic(header), let account = accounts[name.uppercased()] else { return nil }
         let hash = account.passwordHash
         let matches = (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false

@@ -37,15 +37,15 @@ public enum BulkCreateRequestDecoder {
         var header = MessageHeaderFields()
         var entries: [BulkCreateRequest.Entry] = []
         root.forEachChildElement { child in
-            switch child.localName {
-            case "MessageHeader": header = decoder.messageHeader(child)
-            case "JournalEntryCreateRequest":
+            switch child.field(BulkField.self) {
+            case .messageHeader: header = decoder.messageHeader(child)
+            case .journalEntryCreateRequest:
                 var entryHeader = MessageHeaderFields()
                 var draft: JournalEntryDraft?
                 child.forEachChildElement { part in
-                    switch part.localName {
-                    case "MessageHeader": entryHeader = decoder.messageHeader(part)
-                    case "JournalEntry": draft = decoder.journalEntry(part)
+                    switch part.field(BulkField.self) {
+                    case .messageHeader: entryHeader = decoder.messageHeader(part)
+                    case .journalEntry: draft = decoder.journalEntry(part)
                     default: break
                     }
                 }
@@ -68,15 +68,15 @@ public enum BulkCreateRequestDecoder {
         mutating func messageHeader(_ element: XMLElement) -> MessageHeaderFields {
             var header = MessageHeaderFields()
             element.forEachChildElement { field in
-                switch field.localName {
-                case "ID": header.id = field.trimmedText
-                case "UUID": header.uuid = field.trimmedText
-                case "ReferenceID": header.referenceID = field.trimmedText
-                case "CreationDateTime": header.creationDateTime = field.trimmedText
-                case "TestDataIndicator": header.testDataIndicator = field.booleanValue
-                case "SenderBusinessSystemID": header.senderBusinessSystemID = field.trimmedText
-                case "RecipientBusinessSystemID": header.recipientBusinessSystemID = field.trimmedText
-                default: break
+                switch field.field(MessageHeaderField.self) {
+                case .id: header.id = field.trimmedText
+                case .uuid: header.uuid = field.trimmedText
+                case .referenceID: header.referenceID = field.trimmedText
+                case .creationDateTime: header.creationDateTime = field.trimmedText
+                case .testDataIndicator: header.testDataIndicator = field.booleanValue
+                case .senderBusinessSystemID: header.senderBusinessSystemID = field.trimmedText
+                case .recipientBusinessSystemID: header.recipientBusinessSystemID = field.trimmedText
+                case nil: break
                 }
             }
             return header
@@ -91,38 +91,38 @@ public enum BulkCreateRequestDecoder {
             var creditorItems: [DraftItem] = []
             var taxItems: [DraftItem] = []
             element.forEachChildElement { field in
-                switch field.localName {
-                case "OriginalReferenceDocumentType": draft.originalReferenceDocumentType = field.trimmedText
-                case "OriginalReferenceDocument": draft.originalReferenceDocument = field.trimmedText
-                case "OriginalReferenceDocumentLogicalSystem": draft.originalReferenceDocumentLogicalSystem = field.trimmedText
-                case "BusinessTransactionType": draft.businessTransactionType = field.trimmedText
-                case "AccountingDocumentType": draft.documentType = field.trimmedText
-                case "AccountingDocument": draft.externalDocumentNumber = field.trimmedText
-                case "DocumentReferenceID": draft.documentReferenceID = field.trimmedText
-                case "DocumentHeaderText": draft.documentHeaderText = field.text
-                case "CreatedByUser": draft.createdByUser = field.trimmedText
-                case "CompanyCode": draft.companyCode = field.trimmedText
-                case "DocumentDate": draft.documentDate = date(field)
-                case "PostingDate": draft.postingDate = date(field)
-                case "PostingFiscalPeriod": draft.postingFiscalPeriod = Int(field.trimmedText)
-                case "ExchangeRate": draft.exchangeRate = ExchangeRateValue(parsing: field.trimmedText)
-                case "IndirectQuotedExchangeRate": draft.indirectQuotedExchangeRate = ExchangeRateValue(parsing: field.trimmedText)
-                case "DoTaxAmountCheck": draft.doTaxAmountCheck = field.booleanValue
-                case "Reference1InDocumentHeader": draft.reference1InDocumentHeader = field.trimmedText
-                case "Reference2InDocumentHeader": draft.reference2InDocumentHeader = field.trimmedText
-                case "Item": glItems.append(item(field))
-                case "DebtorItem": debtorItems.append(item(field))
-                case "CreditorItem": creditorItems.append(item(field))
-                case "ProductTaxItem": taxItems.append(item(field))
-                case "WithholdingTaxItem": draft.withholdingTaxItemCount += 1
-                default: break
+                switch field.field(EntryField.self) {
+                case .originalReferenceDocumentType: draft.originalReferenceDocumentType = field.trimmedText
+                case .originalReferenceDocument: draft.originalReferenceDocument = field.trimmedText
+                case .originalReferenceDocumentLogicalSystem: draft.originalReferenceDocumentLogicalSystem = field.trimmedText
+                case .businessTransactionType: draft.businessTransactionType = field.trimmedText
+                case .accountingDocumentType: draft.documentType = field.trimmedText
+                case .accountingDocument: draft.externalDocumentNumber = field.trimmedText
+                case .documentReferenceID: draft.documentReferenceID = field.trimmedText
+                case .documentHeaderText: draft.documentHeaderText = field.text
+                case .createdByUser: draft.createdByUser = field.trimmedText
+                case .companyCode: draft.companyCode = field.trimmedText
+                case .documentDate: draft.documentDate = date(field)
+                case .postingDate: draft.postingDate = date(field)
+                case .postingFiscalPeriod: draft.postingFiscalPeriod = period(field)
+                case .exchangeRate: draft.exchangeRate = ExchangeRateValue(parsing: field.trimmedText)
+                case .indirectQuotedExchangeRate: draft.indirectQuotedExchangeRate = ExchangeRateValue(parsing: field.trimmedText)
+                case .doTaxAmountCheck: draft.doTaxAmountCheck = field.booleanValue
+                case .reference1InDocumentHeader: draft.reference1InDocumentHeader = field.trimmedText
+                case .reference2InDocumentHeader: draft.reference2InDocumentHeader = field.trimmedText
+                case .item: glItems.append(item(field, kind: .item))
+                case .debtorItem: debtorItems.append(item(field, kind: .debtorItem))
+                case .creditorItem: creditorItems.append(item(field, kind: .creditorItem))
+                case .productTaxItem: taxItems.append(item(field, kind: .productTaxItem))
+                case .withholdingTaxItem: draft.withholdingTaxItemCount += 1
+                case nil: break
                 }
             }
             draft.items = glItems + debtorItems + creditorItems + taxItems
             return draft
         }
 
-        mutating func item(_ element: XMLElement) -> DraftItem {
+        mutating func item(_ element: XMLElement, kind: EntryField) -> DraftItem {
             var account = ""
             var partner = ""
             var alternative: String?
@@ -130,34 +130,34 @@ public enum BulkCreateRequestDecoder {
             var taxBase: CurrencyAmount?
             var result = DraftItem(kind: .glAccount(""), amount: CurrencyAmount(.zero, ""))
             element.forEachChildElement { field in
-                switch field.localName {
-                case "GLAccount": account = field.trimmedText
-                case "Debtor", "Creditor": partner = field.trimmedText
-                case "AltvRecnclnAccts": alternative = field.trimmedText
-                case "TaxCode": taxCode = field.trimmedText
-                case "TaxBaseAmountInTransCrcy": taxBase = amount(field)
-                case "AmountInTransactionCurrency": result.amount = amount(field)
-                case "AmountInCompanyCodeCurrency": result.amountInCompanyCodeCurrency = amount(field)
-                case "DebitCreditCode": result.debitCreditCode = field.trimmedText
-                case "ReferenceDocumentItem": result.referenceDocumentItem = field.trimmedText
-                case "CompanyCode": result.companyCode = field.trimmedText
-                case "DocumentItemText": result.itemText = field.text
-                case "AssignmentReference": result.assignmentReference = field.trimmedText
-                case "ValueDate": result.valueDate = date(field)
-                case "Tax": result.taxCode = field.firstChild(named: "TaxCode")?.trimmedText
-                case "AccountAssignment":
+                switch field.field(ItemField.self) {
+                case .glAccount: account = field.trimmedText
+                case .debtor, .creditor: partner = field.trimmedText
+                case .altvRecnclnAccts: alternative = field.trimmedText
+                case .taxCode: taxCode = field.trimmedText
+                case .taxBaseAmountInTransCrcy: taxBase = amount(field)
+                case .amountInTransactionCurrency: result.amount = amount(field)
+                case .amountInCompanyCodeCurrency: result.amountInCompanyCodeCurrency = amount(field)
+                case .debitCreditCode: result.debitCreditCode = field.trimmedText
+                case .referenceDocumentItem: result.referenceDocumentItem = field.trimmedText
+                case .companyCode: result.companyCode = field.trimmedText
+                case .documentItemText: result.itemText = field.text
+                case .assignmentReference: result.assignmentReference = field.trimmedText
+                case .valueDate: result.valueDate = date(field)
+                case .tax: result.taxCode = field.firstChild(named: "TaxCode")?.trimmedText
+                case .accountAssignment:
                     result.costCenter = field.firstChild(named: "CostCenter")?.trimmedText
                     result.profitCenter = field.firstChild(named: "ProfitCenter")?.trimmedText
-                case "CashDiscountTerms":
+                case .cashDiscountTerms:
                     if let base = field.firstChild(named: "DueCalculationBaseDate") { result.dueCalculationBaseDate = date(base) }
                     if let days = field.firstChild(named: "NetPaymentDays") { result.netPaymentDays = Self.days(days.trimmedText) }
-                default: break
+                case nil: break
                 }
             }
-            switch element.localName {
-            case "DebtorItem": result.kind = .customer(partner, alternativeReconciliationAccount: alternative)
-            case "CreditorItem": result.kind = .vendor(partner, alternativeReconciliationAccount: alternative)
-            case "ProductTaxItem": result.kind = .tax(taxCode: taxCode ?? "", base: taxBase ?? CurrencyAmount(.zero, result.amount.currency))
+            switch kind {
+            case .debtorItem: result.kind = .customer(partner, alternativeReconciliationAccount: alternative)
+            case .creditorItem: result.kind = .vendor(partner, alternativeReconciliationAccount: alternative)
+            case .productTaxItem: result.kind = .tax(taxCode: taxCode ?? "", base: taxBase ?? CurrencyAmount(.zero, result.amount.currency))
             default: result.kind = .glAccount(account)
             }
             return result
@@ -185,6 +185,15 @@ public enum BulkCreateRequestDecoder {
             return LedgerDate(year: 1, month: 1, day: 1)!
         }
 
+        mutating func period(_ element: XMLElement) -> Int? {
+            if let period = Int(element.trimmedText), (1...16).contains(period) { return period }
+            issues.append(
+                XMLIssue(
+                    line: element.line, column: element.column, path: element.path, element: element.localName,
+                    message: "Element '\(element.localName)': '\(element.trimmedText)' is not a posting period (1 to 16)."))
+            return nil
+        }
+
         /// `P30D` → 30.
         static func days(_ duration: String) -> Int? {
             guard duration.hasPrefix("P"), duration.hasSuffix("D") else { return nil }
@@ -193,7 +202,53 @@ public enum BulkCreateRequestDecoder {
     }
 }
 
+/// Element names the decoder looks at, matched without allocating (``XMLNameTable``).
+protocol XMLFieldSet: CaseIterable, RawRepresentable where RawValue == String, AllCases == [Self] {
+    static var table: XMLNameTable { get }
+}
+
+enum BulkField: String, XMLFieldSet {
+    case messageHeader = "MessageHeader", journalEntryCreateRequest = "JournalEntryCreateRequest", journalEntry = "JournalEntry"
+    static let table = XMLNameTable(allCases.map(\.rawValue))
+}
+
+enum MessageHeaderField: String, XMLFieldSet {
+    case id = "ID", uuid = "UUID", referenceID = "ReferenceID", creationDateTime = "CreationDateTime"
+    case testDataIndicator = "TestDataIndicator", senderBusinessSystemID = "SenderBusinessSystemID"
+    case recipientBusinessSystemID = "RecipientBusinessSystemID"
+    static let table = XMLNameTable(allCases.map(\.rawValue))
+}
+
+enum EntryField: String, XMLFieldSet {
+    case originalReferenceDocumentType = "OriginalReferenceDocumentType", originalReferenceDocument = "OriginalReferenceDocument"
+    case originalReferenceDocumentLogicalSystem = "OriginalReferenceDocumentLogicalSystem"
+    case businessTransactionType = "BusinessTransactionType", accountingDocumentType = "AccountingDocumentType"
+    case accountingDocument = "AccountingDocument", documentReferenceID = "DocumentReferenceID", documentHeaderText = "DocumentHeaderText"
+    case createdByUser = "CreatedByUser", companyCode = "CompanyCode", documentDate = "DocumentDate", postingDate = "PostingDate"
+    case postingFiscalPeriod = "PostingFiscalPeriod", exchangeRate = "ExchangeRate", indirectQuotedExchangeRate = "IndirectQuotedExchangeRate"
+    case doTaxAmountCheck = "DoTaxAmountCheck", reference1InDocumentHeader = "Reference1InDocumentHeader"
+    case reference2InDocumentHeader = "Reference2InDocumentHeader"
+    case item = "Item", debtorItem = "DebtorItem", creditorItem = "CreditorItem", productTaxItem = "ProductTaxItem"
+    case withholdingTaxItem = "WithholdingTaxItem"
+    static let table = XMLNameTable(allCases.map(\.rawValue))
+}
+
+enum ItemField: String, XMLFieldSet {
+    case glAccount = "GLAccount", debtor = "Debtor", creditor = "Creditor", altvRecnclnAccts = "AltvRecnclnAccts", taxCode = "TaxCode"
+    case taxBaseAmountInTransCrcy = "TaxBaseAmountInTransCrcy", amountInTransactionCurrency = "AmountInTransactionCurrency"
+    case amountInCompanyCodeCurrency = "AmountInCompanyCodeCurrency", debitCreditCode = "DebitCreditCode"
+    case referenceDocumentItem = "ReferenceDocumentItem", companyCode = "CompanyCode", documentItemText = "DocumentItemText"
+    case assignmentReference = "AssignmentReference", valueDate = "ValueDate", tax = "Tax", accountAssignment = "AccountAssignment"
+    case cashDiscountTerms = "CashDiscountTerms"
+    static let table = XMLNameTable(allCases.map(\.rawValue))
+}
+
 extension XMLElement {
+    /// Which of `F`'s names this element has, if any.
+    func field<F: XMLFieldSet>(_ type: F.Type) -> F? {
+        nameIndex(in: F.table).map { F.allCases[$0] }
+    }
+
     /// Text content with XML whitespace trimmed (what `xsd:token` means).
     var trimmedText: String { text.trimmingSpaces }
 

@@ -29,6 +29,14 @@ public struct ConfirmationWriter: Sendable {
         public var referenceID: String?
         public var referenceUUID: String?
         public var recipientBusinessSystemID: String?
+
+        public init(uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, recipientBusinessSystemID: String?) {
+            self.uuid = uuid
+            self.creationDateTime = creationDateTime
+            self.referenceID = referenceID
+            self.referenceUUID = referenceUUID
+            self.recipientBusinessSystemID = recipientBusinessSystemID
+        }
     }
 
     /// What the confirmation says about one entry, besides its outcome.
@@ -40,6 +48,19 @@ public struct ConfirmationWriter: Sendable {
         public var companyCode: String
         public var originalReferenceDocumentType: String
         public var logicalSystem: String
+
+        public init(
+            uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, companyCode: String,
+            originalReferenceDocumentType: String, logicalSystem: String
+        ) {
+            self.uuid = uuid
+            self.creationDateTime = creationDateTime
+            self.referenceID = referenceID
+            self.referenceUUID = referenceUUID
+            self.companyCode = companyCode
+            self.originalReferenceDocumentType = originalReferenceDocumentType
+            self.logicalSystem = logicalSystem
+        }
     }
 
     public let system: GatewaySystem

@@ -98,6 +98,18 @@ enum LedgerSchema {
                     BEGIN
                         SELECT RAISE(ABORT, 'posted amounts and accounts are immutable');
                     END;
+                    CREATE TRIGGER journal_entry_immutable
+                    BEFORE UPDATE OF company_code, fiscal_year, document_number, fiscal_period, document_type, document_date,
+                        posting_date, transaction_currency, company_code_currency, created_by_user, posted_by, posted_at,
+                        inbound_message_id
+                    ON journal_entry
+                    BEGIN
+                        SELECT RAISE(ABORT, 'posted journal entries are immutable');
+                    END;
+                    CREATE TRIGGER journal_entry_no_delete BEFORE DELETE ON journal_entry
+                    BEGIN
+                        SELECT RAISE(ABORT, 'posted journal entries cannot be deleted');
+                    END;
                     CREATE TRIGGER journal_entry_item_no_delete BEFORE DELETE ON journal_entry_item
                     BEGIN
                         SELECT RAISE(ABORT, 'posted items cannot be deleted');

@@ -235,19 +235,26 @@ final class GroupCommitWriter: Sendable {
             return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
         }
         // Gapless numbering: the counter moves inside this transaction, so a rollback gives the number back.
-        let current = try Int64.fetchOne(
+        let number: Int64
+        if let taken = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    UPDATE number_range_status SET next_number = next_number + 1
+                    WHERE company_code = ? AND fiscal_year = ? AND number_range = ? AND next_number <= ?
+                    RETURNING next_number - 1
+                    """),
+            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange, range.last])
+        {
+            number = taken
+        } else if try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT next_number FROM number_range_status WHERE company_code = ? AND fiscal_year = ? AND number_range = ?"),
-            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange])
-        let number = current ?? range.first
-        guard number <= range.last else {
+            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange]) != nil
+        {
             return .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))]))
-        }
-        if current == nil {
+        } else {
+            number = range.first
             try db.cachedStatement(sql: "INSERT INTO number_range_status (company_code, fiscal_year, number_range, next_number) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange, number + 1])
-        } else {
-            try db.cachedStatement(sql: "UPDATE number_range_status SET next_number = ? WHERE company_code = ? AND fiscal_year = ? AND number_range = ?")
-                .execute(arguments: [number + 1, plan.companyCode, plan.fiscalYear, plan.numberRange])
         }
         let documentNumber = DocumentKey.formatNumber(number)
 

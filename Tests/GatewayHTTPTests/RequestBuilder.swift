@@ -31,7 +31,7 @@ struct BulkRequest: Sendable {
         out += messageHeader(id: messageID, uuid: messageUUID, testData: testData, indent: "  ")
         for (index, entry) in entries.enumerated() {
             out += "  <JournalEntryCreateRequest>\n"
-            out += messageHeader(id: entry.id ?? messageID.map { "\($0)-\(index + 1)" }, uuid: nil, testData: false, indent: "    ")
+            out += messageHeader(id: entry.id ?? messageID.map { "\($0)-\(index + 1)" }, uuid: nil, testData: entry.testData, indent: "    ")
             out += entry.xml(indent: "    ")
             out += "  </JournalEntryCreateRequest>\n"
         }
@@ -68,6 +68,10 @@ struct EntrySpec: Sendable {
     var documentDate: String
     var logicalSystem: String?
     var headerText: String?
+    /// `TestDataIndicator` in this entry's own `MessageHeader`.
+    var testData = false
+    /// `ExchangeRate` (direct quotation) sent by the client.
+    var exchangeRate: String?
     var lines: [LineSpec]
 
     init(
@@ -107,6 +111,7 @@ struct EntrySpec: Sendable {
         out += i + "<CompanyCode>\(XMLEscaping.escapeText(companyCode))</CompanyCode>\n"
         out += i + "<DocumentDate>\(documentDate)</DocumentDate>\n"
         out += i + "<PostingDate>\(postingDate)</PostingDate>\n"
+        if let exchangeRate { out += i + "<ExchangeRate>\(exchangeRate)</ExchangeRate>\n" }
         // XSD order: Item*, DebtorItem*, CreditorItem*, ProductTaxItem*.
         let ordered =
             lines.filter { if case .gl = $0.kind { true } else { false } }

@@ -62,6 +62,15 @@ struct SOAPPostingTests {
         }
     }
 
+    @Test("the response check itself catches a confirmation that violates the XSD (SAP's blank AccountingDocument)")
+    func responseCheckCanFail() throws {
+        let example = try Repo.fixture("confirmation_bulk_mixed_soap11.xml")
+        let valid = try ResponseEnvelope(Array(example.utf8))
+        #expect(try Repo.schema().validate(valid.payload).isEmpty)
+        let blank = try ResponseEnvelope(Array(example.replacingOccurrences(of: "<AccountingDocument>0000000000</AccountingDocument>", with: "<AccountingDocument> </AccountingDocument>").utf8))
+        #expect(!(try Repo.schema().validate(blank.payload).isEmpty))
+    }
+
     @Test("a SOAP 1.2 request is answered in SOAP 1.2 (env: prefix, application/soap+xml)")
     func soap12SingleEntry() async throws {
         try await withGateway { gateway in

@@ -146,9 +146,9 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
         let divisor = c.magnitude
         guard product.high < divisor else { return nil }
         let (quotient, remainder) = divisor.dividingFullWidth(product)
+        guard quotient < UInt128(Int128.max) else { return nil }
         var rounded = quotient
         if remainder >= divisor - remainder { rounded += 1 }  // remainder ≥ divisor / 2
-        guard rounded <= UInt128(Int128.max) else { return nil }
         let value = Int128(rounded)
         return negative ? -value : value
     }

@@ -201,13 +201,15 @@ public struct PostingRules: Sendable {
                 } else if (given.value.isNegative && amount.isPositive) || (given.value.isPositive && amount.isNegative) {
                     fail(LedgerMessage(.amountSignInconsistent, label, given.value.description, debitCredit.rawValue))
                 } else if transactionCurrencyCode == ccCurrency.code && given.value != amount {
-                    fail(LedgerMessage(.balanceInLocalCurrency, (given.value - amount).description, ccCurrency.code))
+                    fail(LedgerMessage(.balanceInLocalCurrency, (given.value - amount).formatted(fractionDigits: ccCurrency.decimals), ccCurrency.code))
                 } else {
                     localAmount = given.value
                 }
             } else if let transactionCurrency, transactionCurrency.code != ccCurrency.code {
                 if let conversion, let converted = conversion.convert(amount) {
                     localAmount = converted.rounded(toFractionDigits: ccCurrency.decimals)
+                } else if conversion != nil {
+                    fail(LedgerMessage(.amountTooLarge, label, amount.description))
                 } else if !reportedMissingRate {
                     reportedMissingRate = true
                     fail(LedgerMessage(.exchangeRateNotDefined, transactionCurrency.code, ccCurrency.code, "M", draft.postingDate.description))
@@ -215,7 +217,9 @@ public struct PostingRules: Sendable {
                     lineOK = false
                 }
             }
-            if localAmount.magnitude > DecimalAmount.sapAmountLimit { fail(LedgerMessage(.amountTooLarge, label, localAmount.description)) }
+            if localAmount != amount, localAmount.magnitude > DecimalAmount.sapAmountLimit {
+                fail(LedgerMessage(.amountTooLarge, label, localAmount.description))
+            }
 
             guard lineOK else { continue }
             let line = PlannedLine(
