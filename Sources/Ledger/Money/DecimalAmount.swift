@@ -146,9 +146,12 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
         let divisor = c.magnitude
         guard product.high < divisor else { return nil }
         let (quotient, remainder) = divisor.dividingFullWidth(product)
-        guard quotient < UInt128(Int128.max) else { return nil }
+        guard quotient <= UInt128(Int128.max) else { return nil }
         var rounded = quotient
-        if remainder >= divisor - remainder { rounded += 1 }  // remainder ≥ divisor / 2
+        if remainder >= divisor - remainder {  // remainder ≥ divisor / 2: round away from zero
+            guard rounded < UInt128(Int128.max) else { return nil }
+            rounded += 1
+        }
         let value = Int128(rounded)
         return negative ? -value : value
     }
