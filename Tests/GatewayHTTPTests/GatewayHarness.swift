@@ -214,6 +214,7 @@ final class GatewayHarness: Sendable {
 }
 
 /// Runs `body` against a freshly started gateway and always stops it.
+@discardableResult
 func withGateway<T>(
     configPath: String = Repo.demoConfig, databasePath: String? = nil, _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {

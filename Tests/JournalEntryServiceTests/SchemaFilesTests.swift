@@ -1,0 +1,45 @@
+import Foundation
+import SOAPCore
+import Testing
+import XMLCore
+
+@Suite("The published schema files")
+struct SchemaFilesTests {
+    static let schemaFiles: [String] = {
+        let directory = Repository.root.appendingPathComponent("Schemas").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".xsd") }.sorted()
+    }()
+
+    @Test("there are schema files to check")
+    func thereAreSchemas() {
+        #expect(Self.schemaFiles.contains("JournalEntryCreate.xsd"))
+        #expect(Self.schemaFiles.contains("SFINCommonTypes.xsd"))
+    }
+
+    @Test("every XSD under Schemas/ compiles with libxml2", arguments: schemaFiles)
+    func compiles(_ file: String) throws {
+        XMLLibrary.initialize()
+        _ = try XSDSchema(path: Repository.root.appendingPathComponent("Schemas/\(file)").path)
+    }
+
+    @Test("every valid request fixture validates and every invalid one does not", arguments: [
+        ("create_single_soap11.xml", true), ("create_single_soap12.xml", true), ("create_bulk_mixed_soap11.xml", true),
+        ("create_full_soap11.xml", true), ("create_wsa_soap12.xml", true), ("invalid_empty_id.xml", false),
+        ("invalid_order.xml", false), ("invalid_missing_company.xml", false),
+    ])
+    func fixtures(_ file: String, valid: Bool) throws {
+        let envelope = try SOAPEnvelope.parse(try Repository.fixture(file))
+        #expect(try Repository.schema().validate(envelope.payload).isEmpty == valid)
+    }
+
+    @Test("the WSDL imports the create schema and names SAP's operation and soapAction")
+    func wsdl() throws {
+        let wsdl = try String(
+            contentsOf: Repository.root.appendingPathComponent("WSDL/JournalEntryCreateRequestConfirmation_In.wsdl"), encoding: .utf8)
+        let document = try XMLDoc.parse(wsdl)
+        #expect(document.rootElement?.isNamed("definitions", namespaceURI: "http://schemas.xmlsoap.org/wsdl/") == true)
+        #expect(wsdl.contains("schemaLocation=\"../Schemas/JournalEntryCreate.xsd\""))
+        #expect(wsdl.contains("JournalEntryCreateRequestConfirmation_In/JournalEntryCreateRequestConfirmation_InRequest"))
+        #expect(wsdl.contains("name=\"binding_soap12\""))
+    }
+}
