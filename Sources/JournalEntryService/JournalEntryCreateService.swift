@@ -107,11 +107,13 @@ public final class JournalEntryCreateService: Sendable {
             }
             return EntrySubmission(action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid)
         }
+        // A message in which nothing is meant to be posted is a check: it is not recorded, so its ID stays usable.
+        let isCheckOnly = isTest || (!request.entries.isEmpty && request.entries.allSatisfy(\.messageHeader.testDataIndicator))
         let replayID = request.messageHeader.id ?? request.messageHeader.uuid.map { "UUID:" + $0.lowercased() }
         return InboundMessage(
             key: replayID.map { InboundMessageKey(sender: authorization.userName, messageID: $0) }, interface: Self.interfaceName,
             sender: authorization.userName, messageID: request.messageHeader.id, messageUUID: request.messageHeader.uuid,
-            receivedAt: UTCTimestamp.now(), isTestMessage: isTest, entries: entries)
+            receivedAt: UTCTimestamp.now(), isTestMessage: isCheckOnly, entries: entries)
     }
 
     static func invalidRequest(_ issues: [XMLIssue], version: SOAPVersion) -> SOAPFault {

@@ -232,8 +232,11 @@ struct MasterDataTests {
         #expect(data.exchangeRate(from: "USD", to: "JPY") == .indirect(rate("0.0067")))
         #expect(data.exchangeRate(from: "EUR", to: "GBP") == nil)
 
-        #expect(MasterData.ExchangeRate.direct(rate("0.92")).convert(dec("100")) == dec("92"))
-        #expect(MasterData.ExchangeRate.indirect(rate("0.0061")).convert(dec("1")) == dec("163.934426"))
-        #expect(MasterData.ExchangeRate.indirect(rate("0")).convert(dec("1")) == nil)
+        #expect(MasterData.ExchangeRate.direct(rate("0.92")).convert(dec("100"), fractionDigits: 2) == dec("92"))
+        #expect(MasterData.ExchangeRate.indirect(rate("0.0061")).convert(dec("1"), fractionDigits: 6) == dec("163.934426"))
+        #expect(MasterData.ExchangeRate.indirect(rate("0.0061")).convert(dec("1"), fractionDigits: 2) == dec("163.93"))
+        // one rounding, not two: 1000.19 × 0.92105 = 921.2249995 → 921.22 (rounding first to 6 digits would give 921.23)
+        #expect(MasterData.ExchangeRate.direct(rate("0.92105")).convert(dec("1000.19"), fractionDigits: 2) == dec("921.22"))
+        #expect(MasterData.ExchangeRate.indirect(rate("0")).convert(dec("1"), fractionDigits: 2) == nil)
     }
 }

@@ -288,10 +288,11 @@ public struct MasterData: Sendable {
         /// local = foreign ÷ rate
         case indirect(ExchangeRateValue)
 
-        public func convert(_ amount: DecimalAmount) -> DecimalAmount? {
+        /// Converts with one rounding, half away from zero, to `fractionDigits`; `nil` on overflow.
+        public func convert(_ amount: DecimalAmount, fractionDigits: Int) -> DecimalAmount? {
             switch self {
-            case .direct(let rate): amount.multiplied(by: rate)
-            case .indirect(let rate): amount.divided(by: rate)
+            case .direct(let rate): amount.multiplied(by: rate, roundingToFractionDigits: fractionDigits)
+            case .indirect(let rate): amount.divided(by: rate, roundingToFractionDigits: fractionDigits)
             }
         }
     }

@@ -32,25 +32,28 @@ public struct LedgerMessage: Sendable, Hashable, CustomStringConvertible {
 
     /// The text with `&1` … `&4` (and bare `&`, in order) substituted, at most 200 characters.
     public var text: String {
-        var result = ""
+        var result: [UInt8] = []
+        result.reserveCapacity(id.template.utf8.count + 40)
         var nextPositional = 0
-        var characters = id.template[...]
-        while let character = characters.first {
-            characters = characters.dropFirst()
-            guard character == "&" else {
-                result.append(character)
+        var bytes = id.template.utf8[...]
+        while let byte = bytes.first {
+            bytes = bytes.dropFirst()
+            guard byte == UInt8(ascii: "&") else {
+                result.append(byte)
                 continue
             }
-            if let digit = characters.first, let index = digit.wholeNumberValue, (1...4).contains(index) {
-                characters = characters.dropFirst()
-                result += index <= variables.count ? variables[index - 1] : ""
+            if let digit = bytes.first, digit >= UInt8(ascii: "1"), digit <= UInt8(ascii: "4") {
+                bytes = bytes.dropFirst()
+                let index = Int(digit - UInt8(ascii: "1"))
+                if index < variables.count { result.append(contentsOf: variables[index].utf8) }
             } else {
-                result += nextPositional < variables.count ? variables[nextPositional] : ""
+                if nextPositional < variables.count { result.append(contentsOf: variables[nextPositional].utf8) }
                 nextPositional += 1
             }
         }
-        while result.last == " " { result.removeLast() }
-        return String(result.prefix(200))
+        while result.last == UInt8(ascii: " ") { result.removeLast() }
+        let text = String(decoding: result, as: UTF8.self)
+        return text.count > 200 ? String(text.prefix(200)) : text
     }
 
     public var description: String { "\(typeID) \(text)" }

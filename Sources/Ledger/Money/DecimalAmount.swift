@@ -133,6 +133,26 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
         return Self.mulDiv(micros, ExchangeRateValue.unit, rate.scaled).map(DecimalAmount.init(micros:))
     }
 
+    /// `self × rate`, rounded once, half away from zero, to `digits` fractional digits; `nil` on overflow.
+    public func multiplied(by rate: ExchangeRateValue, roundingToFractionDigits digits: Int) -> DecimalAmount? {
+        let step = Int128(10).power(Self.scale - digits)
+        return Self.mulDiv(micros, rate.scaled, ExchangeRateValue.unit * step).flatMap { Self.scaledUp($0, by: step) }
+    }
+
+    /// `self ÷ rate`, rounded once, half away from zero, to `digits` fractional digits; `nil` on overflow or a zero rate.
+    public func divided(by rate: ExchangeRateValue, roundingToFractionDigits digits: Int) -> DecimalAmount? {
+        guard rate.scaled > 0 else { return nil }
+        let step = Int128(10).power(Self.scale - digits)
+        let (divisor, overflow) = rate.scaled.multipliedReportingOverflow(by: step)
+        guard !overflow else { return nil }
+        return Self.mulDiv(micros, ExchangeRateValue.unit, divisor).flatMap { Self.scaledUp($0, by: step) }
+    }
+
+    static func scaledUp(_ value: Int128, by step: Int128) -> DecimalAmount? {
+        let (micros, overflow) = value.multipliedReportingOverflow(by: step)
+        return overflow ? nil : DecimalAmount(micros: micros)
+    }
+
     /// `self × percent ÷ 100` (a tax rate in percent), rounded to six fractional digits.
     public func percentage(_ percent: DecimalAmount) -> DecimalAmount? {
         Self.mulDiv(micros, percent.micros, Self.unit * 100).map(DecimalAmount.init(micros:))

@@ -206,8 +206,8 @@ public struct PostingRules: Sendable {
                     localAmount = given.value
                 }
             } else if let transactionCurrency, transactionCurrency.code != ccCurrency.code {
-                if let conversion, let converted = conversion.convert(amount) {
-                    localAmount = converted.rounded(toFractionDigits: ccCurrency.decimals)
+                if let conversion, let converted = conversion.convert(amount, fractionDigits: ccCurrency.decimals) {
+                    localAmount = converted
                 } else if conversion != nil {
                     fail(LedgerMessage(.amountTooLarge, label, amount.description))
                 } else if !reportedMissingRate {
