@@ -40,7 +40,10 @@ let package = Package(
         // Embedded SQLite ledger store (GRDB, WAL, group commit).
         .target(
             name: "LedgerSQLite",
-            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -163,35 +163,35 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Writes a batch in one transaction. If anything in it fails, the whole transaction rolls
+    /// back and the messages are written again one per transaction, so that only the message
+    /// at fault fails; nobody is answered before their transaction has committed.
     private func write(_ batch: [Job]) {
-        var results: [Result<ProcessingResult, any Error>] = []
-        results.reserveCapacity(batch.count)
         let postedAt = UTCTimestamp.now()
+        var results: [ProcessingResult] = []
+        results.reserveCapacity(batch.count)
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     for job in batch {
-                        var result: Result<ProcessingResult, any Error> = .failure(LedgerStoreError("message was not processed"))
-                        do {
-                            try db.inSavepoint {
-                                result = .success(try self.process(job.message, render: job.render, postedAt: postedAt, db: db))
-                                return .commit
-                            }
-                        } catch {
-                            logger.error("message could not be stored; rolled back", metadata: ["error": "\(error)", "sender": "\(job.message.sender)"])
-                            result = .failure(LedgerStoreError("the ledger could not store the message: \(error)"))
-                        }
-                        results.append(result)
+                        results.append(try self.process(job.message, render: job.render, postedAt: postedAt, db: db))
                     }
                     return .commit
                 }
             }
         } catch {
-            logger.error("ledger commit failed; nothing of this batch was stored", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
-            for job in batch { job.continuation.resume(throwing: LedgerStoreError("the ledger commit failed: \(error)")) }
+            guard batch.count > 1 else {
+                logger.error(
+                    "message could not be stored; nothing of it was written",
+                    metadata: ["error": "\(error)", "sender": "\(batch[0].message.sender)"])
+                batch[0].continuation.resume(throwing: LedgerStoreError("the ledger could not store the message: \(error)"))
+                return
+            }
+            logger.warning("batch of \(batch.count) messages rolled back; writing them one by one", metadata: ["error": "\(error)"])
+            for job in batch { write([job]) }
             return
         }
-        for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+        for (job, result) in zip(batch, results) { job.continuation.resume(returning: result) }
     }
 
     private func process(_ message: InboundMessage, render: ConfirmationRenderer, postedAt: String, db: Database) throws -> ProcessingResult {
@@ -266,13 +266,31 @@ final class GroupCommitWriter: Sendable {
                     reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id, entry_message_uuid)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        try insertEntry.execute(arguments: [
-            plan.companyCode, plan.fiscalYear, documentNumber, plan.fiscalPeriod, plan.documentType, plan.documentDate.description,
-            plan.postingDate.description, plan.transactionCurrency, plan.companyCodeCurrency, plan.originalReferenceDocumentType,
-            plan.originalReferenceDocument, plan.originalReferenceDocumentLogicalSystem, plan.businessTransactionType,
-            plan.documentReferenceID, plan.documentHeaderText, plan.reference1InDocumentHeader, plan.reference2InDocumentHeader,
-            plan.createdByUser, message.sender, postedAt, messageRowID, entry.messageID, entry.messageUUID,
-        ])
+        var entryRow = RawStatementBinder(insertEntry, db: db)
+        entryRow.bind(plan.companyCode)
+        entryRow.bind(plan.fiscalYear)
+        entryRow.bind(documentNumber)
+        entryRow.bind(plan.fiscalPeriod)
+        entryRow.bind(plan.documentType)
+        entryRow.bind(plan.documentDate.description)
+        entryRow.bind(plan.postingDate.description)
+        entryRow.bind(plan.transactionCurrency)
+        entryRow.bind(plan.companyCodeCurrency)
+        entryRow.bind(plan.originalReferenceDocumentType)
+        entryRow.bind(plan.originalReferenceDocument)
+        entryRow.bind(plan.originalReferenceDocumentLogicalSystem)
+        entryRow.bind(plan.businessTransactionType)
+        entryRow.bind(plan.documentReferenceID)
+        entryRow.bind(plan.documentHeaderText)
+        entryRow.bind(plan.reference1InDocumentHeader)
+        entryRow.bind(plan.reference2InDocumentHeader)
+        entryRow.bind(plan.createdByUser)
+        entryRow.bind(message.sender)
+        entryRow.bind(postedAt)
+        entryRow.bind(messageRowID)
+        entryRow.bind(entry.messageID)
+        entryRow.bind(entry.messageUUID)
+        try entryRow.run()
         let insertItem = try db.cachedStatement(
             sql: """
                 INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
@@ -282,13 +300,30 @@ final class GroupCommitWriter: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for line in plan.lines {
-            try insertItem.execute(arguments: [
-                plan.companyCode, plan.fiscalYear, documentNumber, line.lineNumber, line.accountType.rawValue, line.glAccount,
-                line.businessPartner, line.debitCredit.rawValue, line.amountInTransactionCurrency.description,
-                line.amountInCompanyCodeCurrency.description, line.taxCode, line.taxBaseAmount?.description, line.isTaxLine,
-                line.itemText, line.assignmentReference, line.referenceDocumentItem, line.costCenter, line.profitCenter,
-                line.valueDate?.description, line.dueCalculationBaseDate?.description, line.netPaymentDays, line.openItemState.rawValue,
-            ])
+            var row = RawStatementBinder(insertItem, db: db)
+            row.bind(plan.companyCode)
+            row.bind(plan.fiscalYear)
+            row.bind(documentNumber)
+            row.bind(line.lineNumber)
+            row.bind(line.accountType.rawValue)
+            row.bind(line.glAccount)
+            row.bind(line.businessPartner)
+            row.bind(line.debitCredit.rawValue)
+            row.bind(line.amountInTransactionCurrency.description)
+            row.bind(line.amountInCompanyCodeCurrency.description)
+            row.bind(line.taxCode)
+            row.bind(line.taxBaseAmount?.description)
+            row.bind(line.isTaxLine)
+            row.bind(line.itemText)
+            row.bind(line.assignmentReference)
+            row.bind(line.referenceDocumentItem)
+            row.bind(line.costCenter)
+            row.bind(line.profitCenter)
+            row.bind(line.valueDate?.description)
+            row.bind(line.dueCalculationBaseDate?.description)
+            row.bind(line.netPaymentDays)
+            row.bind(line.openItemState.rawValue)
+            try row.run()
         }
         return .posted(DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: documentNumber))
     }

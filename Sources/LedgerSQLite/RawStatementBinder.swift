@@ -1,0 +1,58 @@
+import GRDB
+import GRDBSQLite
+
+/// Binds and runs a prepared INSERT through SQLite's C API directly.
+///
+/// The group-commit writer inserts a few rows per journal entry at high rates; GRDB's
+/// `StatementArguments` boxes every value into an existential first, which showed up in
+/// profiles. This binder writes straight into the prepared statement GRDB caches for us.
+/// Text is bound `SQLITE_TRANSIENT` (SQLite copies it), so no Swift buffer has to outlive the call.
+struct RawStatementBinder: ~Copyable {
+    private let statement: OpaquePointer
+    private let connection: OpaquePointer
+    private var index: Int32 = 0
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    init(_ statement: Statement, db: Database) {
+        self.statement = statement.sqliteStatement
+        self.connection = db.sqliteConnection!
+        sqlite3_reset(self.statement)
+        sqlite3_clear_bindings(self.statement)
+    }
+
+    mutating func bind(_ text: String?) {
+        index += 1
+        guard var text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        text.withUTF8 { bytes in
+            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+        }
+    }
+
+    mutating func bind(_ value: Int?) {
+        index += 1
+        if let value { sqlite3_bind_int64(statement, index, Int64(value)) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    mutating func bind(_ value: Int64) {
+        index += 1
+        sqlite3_bind_int64(statement, index, value)
+    }
+
+    mutating func bind(_ value: Bool) {
+        index += 1
+        sqlite3_bind_int64(statement, index, value ? 1 : 0)
+    }
+
+    /// Runs the statement to completion; throws SQLite's error (and leaves the statement reset).
+    consuming func run() throws {
+        let code = sqlite3_step(statement)
+        defer { sqlite3_reset(statement) }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+}
