@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatewayHTTP
 import Hummingbird
 import HummingbirdBcrypt
@@ -49,6 +52,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
+        Self.tuneAllocator()
         var logger = Logger(label: "journal-gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let (configuration, masterData) = try GatewayConfiguration.load(path: options.config)
@@ -67,6 +71,26 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
         try store.close()
         logger.info("journal-gateway stopped")
+    }
+}
+
+extension Serve {
+    /// glibc's malloc gives memory back to the kernel whenever the free space at the top of a
+    /// thread's heap passes a small, adaptive threshold. SQLite allocates and frees a statement
+    /// savepoint on every INSERT, so the ledger writer ended up calling madvise (and flushing the
+    /// TLB of every core) thousands of times per second. Fixed thresholds stop that churn: up to
+    /// 64 MiB of freed memory is kept for reuse, and only blocks of 8 MiB or more (large bulk
+    /// bodies) are mapped and unmapped individually.
+    static func tuneAllocator() {
+        #if canImport(Glibc)
+        // mallopt lives in <malloc.h>, which Swift's Glibc module does not export.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }  // RTLD_DEFAULT
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+        _ = mallopt(trimThreshold, 64 * 1024 * 1024)
+        _ = mallopt(mmapThreshold, 8 * 1024 * 1024)
+        #endif
     }
 }
 
