@@ -47,12 +47,36 @@ struct RawStatementBinder: ~Copyable {
         sqlite3_bind_int64(statement, index, value ? 1 : 0)
     }
 
+    /// Runs the statement and returns column 0 of its first row as an integer (`nil` when there
+    /// is no row): for `SELECT` and `… RETURNING`.
+    consuming func runReturningInt64() throws -> Int64? {
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        if code == SQLITE_ROW { return sqlite3_column_int64(statement, 0) }
+        guard code == SQLITE_DONE else { throw error(code) }
+        return nil
+    }
+
+    /// Like ``runReturningInt64()`` for a text column.
+    consuming func runReturningText() throws -> String? {
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        if code == SQLITE_ROW {
+            guard let text = sqlite3_column_text(statement, 0) else { return nil }
+            return String(cString: text)
+        }
+        guard code == SQLITE_DONE else { throw error(code) }
+        return nil
+    }
+
+    private func error(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+    }
+
     /// Runs the statement to completion; throws SQLite's error (and leaves the statement reset).
     consuming func run() throws {
         let code = sqlite3_step(statement)
         defer { sqlite3_reset(statement) }
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
-        }
+        guard code == SQLITE_DONE else { throw error(code) }
     }
 }

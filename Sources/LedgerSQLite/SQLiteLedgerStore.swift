@@ -196,21 +196,27 @@ final class GroupCommitWriter: Sendable {
 
     private func process(_ message: InboundMessage, render: ConfirmationRenderer, postedAt: String, db: Database) throws -> ProcessingResult {
         if let key = message.key {
-            let lookup = try db.cachedStatement(sql: "SELECT confirmation FROM inbound_message WHERE sender = ? AND message_key = ?")
-            if let stored = try String.fetchOne(lookup, arguments: [key.sender, key.messageID]) {
-                return .replayed(confirmation: stored)
-            }
+            var lookup = RawStatementBinder(
+                try db.cachedStatement(sql: "SELECT confirmation FROM inbound_message WHERE sender = ? AND message_key = ?"), db: db)
+            lookup.bind(key.sender)
+            lookup.bind(key.messageID)
+            if let stored = try lookup.runReturningText() { return .replayed(confirmation: stored) }
         }
         // The message row first (its id links the entries); the confirmation is filled in last.
-        let insertMessage = try db.cachedStatement(
-            sql: """
-                INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count, confirmation)
-                VALUES (?, ?, ?, ?, ?, ?, ?, '')
-                """)
-        let recordKey = message.isTestMessage ? nil : message.key?.messageID
-        try insertMessage.execute(arguments: [
-            message.interface, message.sender, recordKey, message.messageID, message.messageUUID, message.receivedAt, message.entries.count,
-        ])
+        var insertMessage = RawStatementBinder(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count, confirmation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, '')
+                    """), db: db)
+        insertMessage.bind(message.interface)
+        insertMessage.bind(message.sender)
+        insertMessage.bind(message.isTestMessage ? nil : message.key?.messageID)
+        insertMessage.bind(message.messageID)
+        insertMessage.bind(message.messageUUID)
+        insertMessage.bind(message.receivedAt)
+        insertMessage.bind(message.entries.count)
+        try insertMessage.run()
         let messageRowID = db.lastInsertedRowID
 
         var outcomes: [EntryOutcome] = []
@@ -224,7 +230,10 @@ final class GroupCommitWriter: Sendable {
             }
         }
         let confirmation = render(outcomes)
-        try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ? WHERE id = ?").execute(arguments: [confirmation, messageRowID])
+        var storeConfirmation = RawStatementBinder(try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ? WHERE id = ?"), db: db)
+        storeConfirmation.bind(confirmation)
+        storeConfirmation.bind(messageRowID)
+        try storeConfirmation.run()
         return .processed(outcomes: outcomes, confirmation: confirmation)
     }
 
@@ -236,15 +245,18 @@ final class GroupCommitWriter: Sendable {
         }
         // Gapless numbering: the counter moves inside this transaction, so a rollback gives the number back.
         let number: Int64
-        if let taken = try Int64.fetchOne(
-            db.cachedStatement(
+        var take = RawStatementBinder(
+            try db.cachedStatement(
                 sql: """
                     UPDATE number_range_status SET next_number = next_number + 1
                     WHERE company_code = ? AND fiscal_year = ? AND number_range = ? AND next_number <= ?
                     RETURNING next_number - 1
-                    """),
-            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange, range.last])
-        {
+                    """), db: db)
+        take.bind(plan.companyCode)
+        take.bind(plan.fiscalYear)
+        take.bind(plan.numberRange)
+        take.bind(range.last)
+        if let taken = try take.runReturningInt64() {
             number = taken
         } else if try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT next_number FROM number_range_status WHERE company_code = ? AND fiscal_year = ? AND number_range = ?"),
