@@ -20,27 +20,68 @@ public enum OpenItemState: String, Sendable, Hashable, Codable {
 }
 
 /// A checked journal entry, ready to be numbered and stored. Amounts in both currencies are
-/// final and balance to zero.
+/// final and balance to zero. Header fields read through the plan (`plan.companyCode`).
+@dynamicMemberLookup
 public struct PostingPlan: Sendable {
-    public var companyCode: String
-    public var fiscalYear: Int
-    public var fiscalPeriod: Int
-    public var documentType: String
+    public var header: Header
+    /// Number range the document number comes from (from the document type).
     public var numberRange: String
-    public var documentDate: LedgerDate
-    public var postingDate: LedgerDate
-    public var transactionCurrency: String
-    public var companyCodeCurrency: String
-    public var originalReferenceDocumentType: String
-    public var originalReferenceDocument: String?
-    public var originalReferenceDocumentLogicalSystem: String?
-    public var businessTransactionType: String
-    public var documentReferenceID: String?
-    public var documentHeaderText: String?
-    public var reference1InDocumentHeader: String?
-    public var reference2InDocumentHeader: String?
-    public var createdByUser: String
     public var lines: [PlannedLine]
+
+    public init(header: Header, numberRange: String, lines: [PlannedLine]) {
+        self.header = header
+        self.numberRange = numberRange
+        self.lines = lines
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<Header, Value>) -> Value { header[keyPath: keyPath] }
+
+    /// The header fields of a plan (everything but the lines).
+    public struct Header: Sendable, Hashable {
+        public var companyCode: String
+        public var fiscalYear: Int
+        public var fiscalPeriod: Int
+        public var documentType: String
+        public var documentDate: LedgerDate
+        public var postingDate: LedgerDate
+        public var transactionCurrency: String
+        public var companyCodeCurrency: String
+        public var originalReferenceDocumentType: String
+        public var originalReferenceDocument: String?
+        public var originalReferenceDocumentLogicalSystem: String?
+        public var businessTransactionType: String
+        public var documentReferenceID: String?
+        public var documentHeaderText: String?
+        public var reference1InDocumentHeader: String?
+        public var reference2InDocumentHeader: String?
+        public var createdByUser: String
+
+        public init(
+            companyCode: String, fiscalYear: Int, fiscalPeriod: Int, documentType: String, documentDate: LedgerDate,
+            postingDate: LedgerDate, transactionCurrency: String, companyCodeCurrency: String, originalReferenceDocumentType: String,
+            originalReferenceDocument: String?, originalReferenceDocumentLogicalSystem: String?, businessTransactionType: String,
+            documentReferenceID: String?, documentHeaderText: String?, reference1InDocumentHeader: String?,
+            reference2InDocumentHeader: String?, createdByUser: String
+        ) {
+            self.companyCode = companyCode
+            self.fiscalYear = fiscalYear
+            self.fiscalPeriod = fiscalPeriod
+            self.documentType = documentType
+            self.documentDate = documentDate
+            self.postingDate = postingDate
+            self.transactionCurrency = transactionCurrency
+            self.companyCodeCurrency = companyCodeCurrency
+            self.originalReferenceDocumentType = originalReferenceDocumentType
+            self.originalReferenceDocument = originalReferenceDocument
+            self.originalReferenceDocumentLogicalSystem = originalReferenceDocumentLogicalSystem
+            self.businessTransactionType = businessTransactionType
+            self.documentReferenceID = documentReferenceID
+            self.documentHeaderText = documentHeaderText
+            self.reference1InDocumentHeader = reference1InDocumentHeader
+            self.reference2InDocumentHeader = reference2InDocumentHeader
+            self.createdByUser = createdByUser
+        }
+    }
 }
 
 /// One checked line.

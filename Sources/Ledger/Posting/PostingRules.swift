@@ -255,17 +255,16 @@ public struct PostingRules: Sendable {
             lines[largest].amountInCompanyCodeCurrency = lines[largest].amountInCompanyCodeCurrency - localBalance
         }
 
-        return .success(
-            PostingPlan(
-                companyCode: ccID, fiscalYear: fiscalYear, fiscalPeriod: fiscalPeriod, documentType: documentType.code,
-                numberRange: documentType.numberRange, documentDate: draft.documentDate, postingDate: draft.postingDate,
-                transactionCurrency: transactionCurrency.code, companyCodeCurrency: ccCurrency.code,
-                originalReferenceDocumentType: draft.originalReferenceDocumentType,
-                originalReferenceDocument: draft.originalReferenceDocument,
-                originalReferenceDocumentLogicalSystem: draft.originalReferenceDocumentLogicalSystem,
-                businessTransactionType: draft.businessTransactionType, documentReferenceID: draft.documentReferenceID,
-                documentHeaderText: draft.documentHeaderText, reference1InDocumentHeader: draft.reference1InDocumentHeader,
-                reference2InDocumentHeader: draft.reference2InDocumentHeader, createdByUser: draft.createdByUser, lines: lines))
+        let header = PostingPlan.Header(
+            companyCode: ccID, fiscalYear: fiscalYear, fiscalPeriod: fiscalPeriod, documentType: documentType.code,
+            documentDate: draft.documentDate, postingDate: draft.postingDate, transactionCurrency: transactionCurrency.code,
+            companyCodeCurrency: ccCurrency.code, originalReferenceDocumentType: draft.originalReferenceDocumentType,
+            originalReferenceDocument: draft.originalReferenceDocument,
+            originalReferenceDocumentLogicalSystem: draft.originalReferenceDocumentLogicalSystem,
+            businessTransactionType: draft.businessTransactionType, documentReferenceID: draft.documentReferenceID,
+            documentHeaderText: draft.documentHeaderText, reference1InDocumentHeader: draft.reference1InDocumentHeader,
+            reference2InDocumentHeader: draft.reference2InDocumentHeader, createdByUser: draft.createdByUser)
+        return .success(PostingPlan(header: header, numberRange: documentType.numberRange, lines: lines))
     }
 
     static func threeDigits(_ value: Int) -> String {

@@ -115,7 +115,7 @@ extension PostingPlan {
         public var fiscalYear: Int
     }
 
-    public var summary: Summary { Summary(companyCode: companyCode, fiscalYear: fiscalYear) }
+    public var summary: Summary { Summary(companyCode: header.companyCode, fiscalYear: header.fiscalYear) }
 }
 
 /// The result of handing a message to the store.
@@ -171,67 +171,6 @@ public struct StoredJournalEntry: Sendable, Hashable {
         self.postedBy = postedBy
         self.postedAt = postedAt
         self.source = source
-    }
-}
-
-extension PostingPlan {
-    /// The header fields of a plan (everything but the lines).
-    public struct Header: Sendable, Hashable {
-        public var companyCode: String
-        public var fiscalYear: Int
-        public var fiscalPeriod: Int
-        public var documentType: String
-        public var documentDate: LedgerDate
-        public var postingDate: LedgerDate
-        public var transactionCurrency: String
-        public var companyCodeCurrency: String
-        public var originalReferenceDocumentType: String
-        public var originalReferenceDocument: String?
-        public var originalReferenceDocumentLogicalSystem: String?
-        public var businessTransactionType: String
-        public var documentReferenceID: String?
-        public var documentHeaderText: String?
-        public var reference1InDocumentHeader: String?
-        public var reference2InDocumentHeader: String?
-        public var createdByUser: String
-
-        public init(
-            companyCode: String, fiscalYear: Int, fiscalPeriod: Int, documentType: String, documentDate: LedgerDate,
-            postingDate: LedgerDate, transactionCurrency: String, companyCodeCurrency: String, originalReferenceDocumentType: String,
-            originalReferenceDocument: String?, originalReferenceDocumentLogicalSystem: String?, businessTransactionType: String,
-            documentReferenceID: String?, documentHeaderText: String?, reference1InDocumentHeader: String?,
-            reference2InDocumentHeader: String?, createdByUser: String
-        ) {
-            self.companyCode = companyCode
-            self.fiscalYear = fiscalYear
-            self.fiscalPeriod = fiscalPeriod
-            self.documentType = documentType
-            self.documentDate = documentDate
-            self.postingDate = postingDate
-            self.transactionCurrency = transactionCurrency
-            self.companyCodeCurrency = companyCodeCurrency
-            self.originalReferenceDocumentType = originalReferenceDocumentType
-            self.originalReferenceDocument = originalReferenceDocument
-            self.originalReferenceDocumentLogicalSystem = originalReferenceDocumentLogicalSystem
-            self.businessTransactionType = businessTransactionType
-            self.documentReferenceID = documentReferenceID
-            self.documentHeaderText = documentHeaderText
-            self.reference1InDocumentHeader = reference1InDocumentHeader
-            self.reference2InDocumentHeader = reference2InDocumentHeader
-            self.createdByUser = createdByUser
-        }
-    }
-
-    public var header: Header {
-        Header(
-            companyCode: companyCode, fiscalYear: fiscalYear, fiscalPeriod: fiscalPeriod, documentType: documentType,
-            documentDate: documentDate, postingDate: postingDate, transactionCurrency: transactionCurrency,
-            companyCodeCurrency: companyCodeCurrency, originalReferenceDocumentType: originalReferenceDocumentType,
-            originalReferenceDocument: originalReferenceDocument,
-            originalReferenceDocumentLogicalSystem: originalReferenceDocumentLogicalSystem,
-            businessTransactionType: businessTransactionType, documentReferenceID: documentReferenceID,
-            documentHeaderText: documentHeaderText, reference1InDocumentHeader: reference1InDocumentHeader,
-            reference2InDocumentHeader: reference2InDocumentHeader, createdByUser: createdByUser)
     }
 }
 
