@@ -166,11 +166,7 @@ public enum BulkCreateRequestDecoder {
         mutating func amount(_ element: XMLElement) -> CurrencyAmount {
             let currency = element.attribute("currencyCode")?.trimmingSpaces ?? ""
             guard let value = DecimalAmount(parsing: element.text), value.magnitude <= DecimalAmount.sapAmountLimit else {
-                issues.append(
-                    XMLIssue(
-                        line: element.line, column: element.column, path: element.path, element: element.localName,
-                        message: "Element '\(element.localName)': the amount '\(element.trimmedText)' is outside SAP's Amount range "
-                            + "(at most 22 integer and 6 fractional digits)."))
+                report(element, "the amount '\(element.trimmedText)' is outside SAP's Amount range (at most 22 integer and 6 fractional digits).")
                 return CurrencyAmount(.zero, currency)
             }
             return CurrencyAmount(value, currency)
@@ -178,20 +174,22 @@ public enum BulkCreateRequestDecoder {
 
         mutating func date(_ element: XMLElement) -> LedgerDate {
             if let date = LedgerDate(iso: element.text) { return date }
-            issues.append(
-                XMLIssue(
-                    line: element.line, column: element.column, path: element.path, element: element.localName,
-                    message: "Element '\(element.localName)': '\(element.trimmedText)' is not a valid date (YYYY-MM-DD)."))
+            report(element, "'\(element.trimmedText)' is not a valid date (YYYY-MM-DD).")
             return LedgerDate(year: 1, month: 1, day: 1)!
         }
 
         mutating func period(_ element: XMLElement) -> Int? {
             if let period = Int(element.trimmedText), (1...16).contains(period) { return period }
+            report(element, "'\(element.trimmedText)' is not a posting period (1 to 16).")
+            return nil
+        }
+
+        /// Records a problem at `element`, worded like libxml2's validity errors.
+        mutating func report(_ element: XMLElement, _ problem: String) {
             issues.append(
                 XMLIssue(
                     line: element.line, column: element.column, path: element.path, element: element.localName,
-                    message: "Element '\(element.localName)': '\(element.trimmedText)' is not a posting period (1 to 16)."))
-            return nil
+                    message: "Element '\(element.localName)': \(problem)"))
         }
 
         /// `P30D` → 30.
