@@ -13,6 +13,13 @@ public struct GatewayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public init(source: Source) { self.coreContext = .init(source: source) }
     public var maxUploadSize: Int { Int.max }
+
+    /// JSON with keys in a stable (sorted) order, so API answers are easy to read and diff.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
 }
 
 /// Everything the HTTP layer needs, assembled by the executable (or a test).
