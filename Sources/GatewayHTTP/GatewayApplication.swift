@@ -138,7 +138,7 @@ struct SOAPEndpoint: Sendable {
                 SOAPFault(code: .sender, reason: "Content-Type '\(contentType)' is not a SOAP message; use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"),
                 version: versionHint, status: .unsupportedMediaType)
         }
-        var body: ByteBuffer
+        let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumRequestBytes)
         } catch {
@@ -152,7 +152,6 @@ struct SOAPEndpoint: Sendable {
         } catch let fault as SOAPFault {
             return Self.fault(fault, version: fault.version ?? versionHint)
         }
-        body.clear()
         do {
             let payload = try await service.handle(envelope, authorization: user.authorization)
             let text = SOAPEnvelopeWriter.envelope(version: envelope.version, payload: payload)

@@ -1,3 +1,4 @@
+import Foundation
 import HummingbirdBcrypt
 import Ledger
 import NIOPosix
@@ -70,55 +71,10 @@ public final class UserDirectory: Sendable {
 
     static func decodeBasic(_ header: String) -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic", let decoded = Base64.decode(parts[1].trimmingCharacters(in: " ")),
-            let text = String(validating: decoded, as: UTF8.self), let colon = text.firstIndex(of: ":")
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let decoded = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-    }
-}
-
-/// Minimal strict base64 decoding (RFC 4648, with padding).
-enum Base64 {
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var values: [UInt8] = []
-        values.reserveCapacity(text.utf8.count)
-        var padding = 0
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(byte - 65)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(byte - 71)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(byte + 4)
-            case UInt8(ascii: "+"): values.append(62)
-            case UInt8(ascii: "/"): values.append(63)
-            case UInt8(ascii: "="): padding += 1; continue
-            default: return nil
-            }
-            if padding > 0 { return nil }
-        }
-        guard padding <= 2, (values.count + padding) % 4 == 0 else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(values.count * 3 / 4)
-        var index = 0
-        while index + 1 < values.count {
-            let chunk = values[index..<min(index + 4, values.count)]
-            let a = chunk[chunk.startIndex], b = chunk[chunk.startIndex + 1]
-            output.append(a << 2 | b >> 4)
-            if chunk.count > 2 {
-                let c = chunk[chunk.startIndex + 2]
-                output.append((b & 0x0F) << 4 | c >> 2)
-                if chunk.count > 3 { output.append((c & 0x03) << 6 | chunk[chunk.startIndex + 3]) }
-            }
-            index += 4
-        }
-        return output
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: Character) -> Substring {
-        var slice = Substring(self)
-        while slice.first == set { slice = slice.dropFirst() }
-        while slice.last == set { slice = slice.dropLast() }
-        return slice
     }
 }

@@ -164,7 +164,7 @@ public enum BulkCreateRequestDecoder {
         }
 
         mutating func amount(_ element: XMLElement) -> CurrencyAmount {
-            let currency = element.attribute("currencyCode")?.trimmingSpaces ?? ""
+            let currency = element.attribute("currencyCode").map { String($0.trimmingASCIIWhitespace()) } ?? ""
             guard let value = DecimalAmount(parsing: element.text), value.magnitude <= DecimalAmount.sapAmountLimit else {
                 report(element, "the amount '\(element.trimmedText)' is outside SAP's Amount range (at most 22 integer and 6 fractional digits).")
                 return CurrencyAmount(.zero, currency)
@@ -248,19 +248,10 @@ extension XMLElement {
     }
 
     /// Text content with XML whitespace trimmed (what `xsd:token` means).
-    var trimmedText: String { text.trimmingSpaces }
+    var trimmedText: String { String(text.trimmingASCIIWhitespace()) }
 
     var booleanValue: Bool {
         let value = trimmedText
         return value == "true" || value == "1"
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" { slice = slice.dropLast() }
-        return slice.count == count ? self : String(slice)
     }
 }

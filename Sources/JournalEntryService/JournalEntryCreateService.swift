@@ -71,8 +71,8 @@ public final class JournalEntryCreateService: Sendable {
                 version: envelope.version)
         }
 
-        let message = inboundMessage(request, authorization: authorization)
         let now = UTCTimestamp.now()
+        let message = inboundMessage(request, authorization: authorization, receivedAt: now)
         let bulk = ConfirmationWriter.BulkContext(
             uuid: Self.newUUID(), creationDateTime: now, referenceID: request.messageHeader.id,
             referenceUUID: request.messageHeader.uuid, recipientBusinessSystemID: request.messageHeader.senderBusinessSystemID)
@@ -97,7 +97,7 @@ public final class JournalEntryCreateService: Sendable {
     }
 
     /// Builds the store's view of the message: a replay key, and for each entry the checked plan or its rejection.
-    func inboundMessage(_ request: BulkCreateRequest, authorization: PostingAuthorization) -> InboundMessage {
+    func inboundMessage(_ request: BulkCreateRequest, authorization: PostingAuthorization, receivedAt: String) -> InboundMessage {
         let isTest = request.messageHeader.testDataIndicator
         let entries = request.entries.map { entry -> EntrySubmission in
             let action: EntrySubmission.Action
@@ -113,7 +113,7 @@ public final class JournalEntryCreateService: Sendable {
         return InboundMessage(
             key: replayID.map { InboundMessageKey(sender: authorization.userName, messageID: $0) }, interface: Self.interfaceName,
             sender: authorization.userName, messageID: request.messageHeader.id, messageUUID: request.messageHeader.uuid,
-            receivedAt: UTCTimestamp.now(), isTestMessage: isCheckOnly, entries: entries)
+            receivedAt: receivedAt, isTestMessage: isCheckOnly, entries: entries)
     }
 
     static func invalidRequest(_ issues: [XMLIssue], version: SOAPVersion) -> SOAPFault {

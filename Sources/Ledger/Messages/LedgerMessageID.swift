@@ -56,9 +56,6 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     /// Short text with `&1` … `&4` placeholders.
     public var template: String { catalogueEntry.template }
     public var severity: LogSeverity { catalogueEntry.severity }
-    /// Whether SAP's class and number for this situation is confirmed by a public source
-    /// (`false` means the entry is the gateway's own choice).
-    public var isSAPMessage: Bool { catalogueEntry.messageClass != "JGW" }
 
     private var catalogueEntry: (messageClass: String, number: String, template: String, severity: LogSeverity) {
         switch self {

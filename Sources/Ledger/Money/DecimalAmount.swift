@@ -123,14 +123,13 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// `self × rate`, rounded half away from zero to six fractional digits; `nil` on overflow.
     public func multiplied(by rate: ExchangeRateValue) -> DecimalAmount? {
-        Self.mulDiv(micros, rate.scaled, ExchangeRateValue.unit).map(DecimalAmount.init(micros:))
+        multiplied(by: rate, roundingToFractionDigits: Self.scale)
     }
 
     /// `self ÷ rate`, rounded half away from zero to six fractional digits; `nil` on overflow
     /// or a zero rate.
     public func divided(by rate: ExchangeRateValue) -> DecimalAmount? {
-        guard rate.scaled != 0 else { return nil }
-        return Self.mulDiv(micros, ExchangeRateValue.unit, rate.scaled).map(DecimalAmount.init(micros:))
+        divided(by: rate, roundingToFractionDigits: Self.scale)
     }
 
     /// `self × rate`, rounded once, half away from zero, to `digits` fractional digits; `nil` on overflow.
@@ -243,7 +242,8 @@ extension Int128 {
 }
 
 extension StringProtocol {
-    func trimmingASCIIWhitespace() -> Substring {
+    /// The text without leading and trailing ASCII whitespace (what `xsd:token` ignores).
+    public func trimmingASCIIWhitespace() -> Substring {
         var slice = Substring(self)
         while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" { slice = slice.dropFirst() }
         while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" { slice = slice.dropLast() }
