@@ -14,6 +14,22 @@ public struct ServiceLimits: Sendable, Hashable {
     }
 }
 
+/// What one request came to: the confirmation payload and what happened to its entries.
+public struct ServiceResult: Sendable {
+    /// The Body content of the answer.
+    public var payload: String
+    /// The bulk `MessageHeader/ID` (else its `UUID`), if the request had one.
+    public var messageID: String?
+    /// `true` when the message had been processed before and its original confirmation was returned.
+    public var replayed: Bool
+    /// The outcomes of this processing, in entry order (empty for a replay).
+    public var outcomes: [EntryOutcome]
+
+    public var postedCount: Int { outcomes.count { if case .posted = $0 { true } else { false } } }
+    public var rejectedCount: Int { outcomes.count { if case .rejected = $0 { true } else { false } } }
+    public var checkedCount: Int { outcomes.count { if case .checked = $0 { true } else { false } } }
+}
+
 /// The synchronous *Journal Entry – Post* operation `JournalEntryCreateRequestConfirmation_In`:
 /// XSD-validates the body payload, decodes it, checks every entry against the posting rules,
 /// posts through the ``LedgerStore`` and returns the `JournalEntryBulkCreateConfirmation` payload.
@@ -45,6 +61,12 @@ public final class JournalEntryCreateService: Sendable {
     /// Handles one request whose envelope was already parsed.
     /// - Returns: the confirmation payload (the Body content), to be wrapped in the request's SOAP version.
     public func handle(_ envelope: SOAPEnvelope, authorization: PostingAuthorization) async throws(SOAPFault) -> String {
+        try await process(envelope, authorization: authorization).payload
+    }
+
+    /// Handles one request whose envelope was already parsed, and says what happened to it
+    /// (for the request log and metrics).
+    public func process(_ envelope: SOAPEnvelope, authorization: PostingAuthorization) async throws(SOAPFault) -> ServiceResult {
         let payload = envelope.payload
         guard payload.isNamed(Self.requestElement, namespaceURI: ConfirmationWriter.namespace) else {
             throw SOAPFault(
@@ -87,10 +109,13 @@ public final class JournalEntryCreateService: Sendable {
             let result = try await store.process(message) { outcomes in
                 writer.render(bulk: bulk, entries: entryContexts, outcomes: outcomes)
             }
-            if case .replayed = result {
+            switch result {
+            case .replayed(let confirmation):
                 logger.info("replayed message: returning the original confirmation", metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")"])
+                return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: true, outcomes: [])
+            case .processed(let outcomes, let confirmation):
+                return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: false, outcomes: outcomes)
             }
-            return result.confirmation
         } catch {
             throw Self.internalFault(error, version: envelope.version, logger: logger)
         }
