@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/setup-machine.sh
 echo "==> building journal-gateway (release; the first build fetches and compiles dependencies, a few minutes)"
 swift build -c release --product journal-gateway
-mkdir -p data
 echo "==> starting: demo user INTEGRATION / welcome1 (demo only)"
-exec .build/release/journal-gateway serve --config config/demo.json --database data/journal-gateway.sqlite "$@"
+# The ledger is serve's default, data/journal-gateway.sqlite (data/ is created); --database overrides it.
+exec .build/release/journal-gateway serve --config config/demo.json "$@"

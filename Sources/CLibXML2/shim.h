@@ -12,7 +12,9 @@
  *   - record the line and column of every element's start tag in node->_private and
  *     enforce a maximum element depth (startElementNs hook around xmlSAX2StartElementNs),
  *   - report errors through a per-context structured handler (never the global
- *     xmlGetLastError, which is wrong under concurrency).
+ *     xmlGetLastError, which is wrong under concurrency),
+ *   - optionally refuse processing instructions (processingInstruction hook + xmlStopParser),
+ *   - optionally decode with a decoder chosen by the caller (XML_PARSE_IGNORE_ENC).
  */
 #ifndef CLIBXML2_SHIM_H
 #define CLIBXML2_SHIM_H
@@ -159,7 +161,14 @@ typedef struct cxml_parse_state {
     int max_depth;                  /* 0 = unlimited */
     xmlStructuredErrorFunc on_error; /* called for every error-level issue */
     void *error_ctx;
+    int forbid_pi;                  /* 1 = the first processing instruction stops the parser */
+    const char *decoder;            /* libxml2 decoder to install (declared encoding then ignored); NULL = UTF-8 */
     /* out */
+    int pi_seen;
+    int pi_line;
+    int pi_column;
+    xmlChar *pi_target;             /* xmlStrdup'ed target of the first PI; the caller frees it */
+    int decoder_failed;             /* `decoder` could not be installed */
     int doctype_seen;
     int doctype_line;
     int doctype_column;
@@ -203,6 +212,22 @@ static void cxml_sax_start_element_ns(void *ctx, const xmlChar *localname, const
     }
 }
 
+/* Processing instructions: refused (recorded, parser stopped) when st->forbid_pi, else kept. */
+static void cxml_sax_processing_instruction(void *ctx, const xmlChar *target, const xmlChar *data) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
+    cxml_parse_state *st = (cxml_parse_state *)ctxt->_private;
+    if (st != NULL && st->forbid_pi) {
+        if (!st->pi_seen) {
+            st->pi_seen = 1;
+            cxml_open_bracket_position(ctxt, &st->pi_line, &st->pi_column);
+            st->pi_target = target != NULL ? xmlStrdup(target) : NULL;
+        }
+        xmlStopParser(ctxt);
+        return;
+    }
+    xmlSAX2ProcessingInstruction(ctx, target, data);
+}
+
 static void cxml_sax_structured_error(void *ctx, xmlErrorPtr error) {
     xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
     if (ctxt == NULL || error == NULL) return;
@@ -220,13 +245,26 @@ static void cxml_sax_structured_error(void *ctx, xmlErrorPtr error) {
 static inline xmlDocPtr cxml_parse_memory(const char *buffer, int len, cxml_parse_state *st) {
     xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(buffer, len);
     if (ctxt == NULL) return NULL;
-    xmlCtxtUseOptions(ctxt, cxml_safe_parse_options());
+    int options = cxml_safe_parse_options();
+    if (st->decoder != NULL) options |= XML_PARSE_IGNORE_ENC;
+    xmlCtxtUseOptions(ctxt, options);
+    if (st->decoder != NULL) {
+        /* The caller worked out the encoding (BOM, first bytes, declaration, charset): use exactly
+         * that built-in decoder (it skips a matching BOM) and ignore the declaration's encoding. */
+        xmlCharEncodingHandlerPtr handler = xmlFindCharEncodingHandler(st->decoder);
+        if (handler == NULL || xmlSwitchToEncoding(ctxt, handler) < 0) {
+            st->decoder_failed = 1;
+            xmlFreeParserCtxt(ctxt);
+            return NULL;
+        }
+    }
     ctxt->_private = st;
     xmlSAXHandlerPtr sax = ctxt->sax;
     sax->initialized = XML_SAX2_MAGIC;
     sax->internalSubset = cxml_sax_internal_subset;
     sax->externalSubset = NULL;
     sax->startElementNs = cxml_sax_start_element_ns;
+    sax->processingInstruction = cxml_sax_processing_instruction;
     sax->serror = cxml_sax_structured_error;
     sax->warning = NULL;
     sax->error = NULL;

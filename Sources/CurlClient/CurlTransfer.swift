@@ -76,6 +76,9 @@ final class CurlTransfer: @unchecked Sendable {
         let verify = request.verifyTLS
         try set("SSL_VERIFYPEER", ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0))
         try set("SSL_VERIFYHOST", ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0))
+        if let file = request.caCertificateFile { try set("CAINFO", ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, file)) }
+        if let file = request.clientCertificateFile { try set("SSLCERT", ccurl_easy_setopt_string(easy, CURLOPT_SSLCERT, file)) }
+        if let file = request.clientKeyFile { try set("SSLKEY", ccurl_easy_setopt_string(easy, CURLOPT_SSLKEY, file)) }
 
         switch request.proxy {
         case .environment: break
@@ -179,6 +182,10 @@ final class CurlTransfer: @unchecked Sendable {
             guard isToken(header.name), isSafeValue(header.value) else {
                 throw CurlError.invalidRequest("Invalid header \"\(header.name)\"")
             }
+        }
+        for file in [request.caCertificateFile, request.clientCertificateFile, request.clientKeyFile].compactMap({ $0 })
+        where file.isEmpty || !isSafeValue(file) {
+            throw CurlError.invalidRequest("TLS file path is empty or contains CR, LF or NUL")
         }
         if let auth = request.basicAuth, !isSafeValue(auth.user) || !isSafeValue(auth.password) || auth.user.contains(":") {
             throw CurlError.invalidRequest("Basic auth user must not contain ':', CR, LF or NUL")

@@ -26,6 +26,12 @@ public struct HTTPRequestSpec: Sendable {
     public var basicAuth: (user: String, password: String)?
     /// Verify the server certificate and host name (`https` only). Keep `true` outside tests.
     public var verifyTLS: Bool
+    /// PEM file of the CA certificates that verify the server (`https` only); `nil` = the system's trust store.
+    public var caCertificateFile: String?
+    /// PEM file of the client certificate (and chain) presented to the server (`https` only).
+    public var clientCertificateFile: String?
+    /// PEM file of the unencrypted private key of `clientCertificateFile`; `nil` = the key is in that file.
+    public var clientKeyFile: String?
     /// Which proxy to use.
     public var proxy: Proxy
     /// At most this many response body bytes are kept; the rest is read and discarded
@@ -52,7 +58,10 @@ public struct HTTPRequestSpec: Sendable {
         basicAuth: (user: String, password: String)? = nil,
         verifyTLS: Bool = true,
         proxy: Proxy = .environment,
-        maxResponseBodyBytes: Int = 1 << 20
+        maxResponseBodyBytes: Int = 1 << 20,
+        caCertificateFile: String? = nil,
+        clientCertificateFile: String? = nil,
+        clientKeyFile: String? = nil
     ) {
         self.url = url
         self.method = method
@@ -64,5 +73,8 @@ public struct HTTPRequestSpec: Sendable {
         self.verifyTLS = verifyTLS
         self.proxy = proxy
         self.maxResponseBodyBytes = maxResponseBodyBytes
+        self.caCertificateFile = caCertificateFile
+        self.clientCertificateFile = clientCertificateFile
+        self.clientKeyFile = clientKeyFile
     }
 }

@@ -14,10 +14,14 @@ struct HashPassword: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash-password", abstract: "Print the bcrypt hash of a password (read from stdin) for the configuration's users.")
 
-    @Option(help: "bcrypt cost (4…31).") var cost: UInt8 = 10
+    @Option(help: "bcrypt cost: 4…31; each step doubles the time of every logon check (10 takes about 0.1 s).") var cost: Int = 10
+
+    func validate() throws {
+        guard (4...31).contains(cost) else { throw ValidationError("--cost must be 4…31 (bcrypt's range), not \(cost)") }
+    }
 
     func run() async throws {
         guard let password = readLine(strippingNewline: true), !password.isEmpty else { throw ValidationError("no password on stdin") }
-        print(Bcrypt.hash(password, cost: cost))
+        print(Bcrypt.hash(password, cost: UInt8(cost)))
     }
 }

@@ -15,7 +15,8 @@ struct JournalGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal-gateway",
         abstract: "A SOAP/XML gateway that speaks SAP S/4HANA's journal-entry services and posts into its own double-entry ledger.",
-        subcommands: [Serve.self, CheckConfig.self, HashPassword.self],
+        version: "journal-gateway \(GatewayVersion.current)",
+        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, BackupCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -14,20 +14,40 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway (stops gracefully on SIGTERM and SIGINT).")
 
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port: Int = 8080
-    @Option(help: "SQLite database file of the ledger (created when missing).") var database: String = "journal-gateway.sqlite"
+    @Option(help: "Port to listen on (1…65535; 0 = any free port, logged at start).") var port: Int = 8080
+    @Option(help: "SQLite database file of the ledger (created when missing; the directory of the default path too).")
+    var database: String = Serve.defaultDatabase
     @OptionGroup var options: ConfigurationOptions
+    @OptionGroup var logging: LoggingOptions
+    @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain (server certificate first): serve HTTPS. Overrides tls.certificateChain.")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key (unencrypted) of --tls-certificate. Overrides tls.privateKey.")
+    var tlsKey: String?
+
+    func validate() throws { try validateListenOptions() }
 
     func run() async throws {
         Self.tuneAllocator()
-        var logger = Logger(label: "journal-gateway")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let logger = try logging.bootstrap()
+        // One registry for the process: the gateway's metrics, the ledger writer's and any library's.
+        let metrics = GatewayMetrics()
+        metrics.bootstrapMetricsSystem()
         let (configuration, masterData) = try GatewayConfiguration.load(path: options.config)
         let resources = try options.resourceDirectory()
-        let store = try SQLiteLedgerStore(path: database, masterData: masterData, logger: logger)
-        let settings = GatewaySettings(host: host, port: port, resourceDirectory: resources, configuration: configuration, masterData: masterData)
-        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger) { [host, logger] port in
-            let base = "http://\(host):\(port)"
+        let tls = try TLSSettings.resolve(
+            configuration: configuration.tls, configurationPath: options.config, certificateChainFile: tlsCertificate, privateKeyFile: tlsKey)
+        try LedgerLocation.prepare(database, isDefault: database == Self.defaultDatabase)
+        let store = try LedgerLocation.opening(database) {
+            try SQLiteLedgerStore(path: database, masterData: masterData, logger: logger, metricsFactory: metrics.factory)
+        }
+        // The ledger is closed (WAL checkpointed) however serving ends: after a graceful stop, once
+        // in-flight requests are answered (below), or when starting or serving fails (here).
+        var stoppedGracefully = false
+        defer { if !stoppedGracefully { Self.close(store, afterFailureWith: logger) } }
+        let settings = GatewaySettings(
+            host: host, port: port, resourceDirectory: resources, configuration: configuration, masterData: masterData, tls: tls)
+        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger, metrics: metrics) { [host, logger, scheme = settings.scheme] port in
+            let base = "\(scheme)://\(host):\(port)"
             logger.info("journal-gateway listening on \(base)")
             logger.info("Journal Entry – Post (sync) service: \(base)\(ServicePaths.createSync)")
             logger.info("WSDL: \(base)\(ServicePaths.createSync)?wsdl")
@@ -35,9 +55,20 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info(
             "ledger: \(database) (SQLite, WAL, synchronous=FULL); configuration: \(options.config); company codes: \(masterData.companyCodes.keys.sorted().joined(separator: ", "))")
-        try await app.runService()
+        try await Self.listening(host: host, port: port) { try await app.runService() }
+        stoppedGracefully = true
         try store.close()
         logger.info("journal-gateway stopped")
+    }
+
+    /// Closes the ledger when serving failed; the failure itself is reported by the caller.
+    static func close(_ store: SQLiteLedgerStore, afterFailureWith logger: Logger) {
+        do {
+            try store.close()
+            logger.info("the ledger was closed cleanly after the failure")
+        } catch {
+            logger.error("the ledger could not be closed cleanly: \(error)")
+        }
     }
 }
 

@@ -11,8 +11,21 @@ import XMLCore
 /// for 20 MB bulks (the exact limit comes from the configuration and is enforced by `collect`).
 public struct GatewayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public init(source: Source) { self.coreContext = .init(source: source) }
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
+    }
     public var maxUploadSize: Int { Int.max }
+
+    /// The request's ID (set by ``RequestLogMiddleware``; returned as `X-Request-ID`).
+    public var requestID = ""
+    /// What handlers learn about the request, for its log line and metrics.
+    public let requestLog = RequestLogRecord()
+    /// The client's address (the TCP peer).
+    public let remoteAddress: SocketAddress?
+    /// The connection; its TLS handler knows the client certificate (``clientCertificate()``).
+    public let channel: any Channel
 
     /// JSON with keys in a stable (sorted) order, so API answers are easy to read and diff.
     public var responseEncoder: JSONEncoder {
@@ -30,14 +43,22 @@ public struct GatewaySettings: Sendable {
     public var resourceDirectory: String
     public var configuration: GatewayConfiguration
     public var masterData: MasterData
+    /// HTTPS (certificate, key, client certificates); `nil` = plain HTTP, for loopback demos.
+    public var tls: TLSSettings?
 
-    public init(host: String, port: Int, resourceDirectory: String, configuration: GatewayConfiguration, masterData: MasterData) {
+    public init(
+        host: String, port: Int, resourceDirectory: String, configuration: GatewayConfiguration, masterData: MasterData, tls: TLSSettings? = nil
+    ) {
         self.host = host
         self.port = port
         self.resourceDirectory = resourceDirectory
         self.configuration = configuration
         self.masterData = masterData
+        self.tls = tls
     }
+
+    /// `https` with TLS, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 }
 
 /// The URL paths of the synchronous Journal Entry – Post service: SAP's cloud path and the
@@ -50,10 +71,12 @@ public enum ServicePaths {
 /// Builds the gateway's HTTP application (shared by `journal-gateway serve` and the tests).
 public enum GatewayApplication {
     public static func make(
-        settings: GatewaySettings, store: any LedgerStore, logger: Logger,
+        settings: GatewaySettings, store: any LedgerStore, logger: Logger, metrics: GatewayMetrics = GatewayMetrics(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         XMLLibrary.initialize()
+        let tls = try settings.tls?.load()
+        let isTLS = tls != nil
         let schema: XSDSchema
         do {
             schema = try XSDSchema(path: settings.resourceDirectory + "/Schemas/JournalEntryCreate.xsd")
@@ -67,17 +90,25 @@ public enum GatewayApplication {
             system: GatewaySystem(systemID: configuration.system.systemID, logicalSystem: configuration.system.logicalSystem),
             limits: ServiceLimits(maximumEntriesPerMessage: limits?.maximumEntriesPerMessage ?? 10_000), logger: logger)
         let endpoint = SOAPEndpoint(
-            service: service, users: UserDirectory(users: configuration.users),
+            service: service, users: UserDirectory(users: configuration.users, logger: logger),
             maximumRequestBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024,
             xmlLimits: XMLParseLimits(maxBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024, maxDepth: limits?.maximumXMLDepth ?? 64),
             logger: logger)
         let descriptions = try ServiceDescriptions(
             resourceDirectory: settings.resourceDirectory,
             services: [(ServicePaths.createSync, "JournalEntryCreateRequestConfirmation_In.wsdl")])
-        let fallbackBase = "http://\(settings.host):\(settings.port)"
+        let fallbackAuthority = ServiceDescriptions.authority(host: settings.host, port: settings.port)
         let api = LedgerAPI(store: store, masterData: settings.masterData, users: endpoint.users)
 
         let router = Router(context: GatewayRequestContext.self)
+        // First, so that it wraps every route (and unknown paths): one log line and the metrics per request.
+        router.add(
+            middleware: RequestLogMiddleware(
+                logger: logger, metrics: metrics,
+                soapInterfaces: [
+                    ServicePaths.createSync: JournalEntryCreateService.interfaceName,
+                    ServicePaths.createSyncOnPremise: JournalEntryCreateService.interfaceName,
+                ]))
         for path in [ServicePaths.createSync, ServicePaths.createSyncOnPremise] {
             router.post(RouterPath(path)) { request, context in
                 try await endpoint.respond(to: request, context: context)
@@ -90,8 +121,8 @@ public enum GatewayApplication {
                             + "the WSDL is at \(path)?wsdl\n", status: .ok)
                 }
                 let base = ServiceDescriptions.baseURL(
-                    configured: configuration.system.publicBaseURL, hostHeader: request.head.authority,
-                    fallback: fallbackBase)
+                    configured: configuration.system.publicBaseURL, hostHeader: request.head.authority, isTLS: isTLS,
+                    fallbackAuthority: fallbackAuthority)
                 guard let wsdl = descriptions.wsdl(forService: ServicePaths.createSync, advertisedPath: path, baseURL: base) else {
                     return Self.text("no WSDL\n", status: .notFound)
                 }
@@ -105,11 +136,13 @@ public enum GatewayApplication {
             }
             return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: schema)))
         }
-        router.get("/health") { _, _ in Self.text("ok\n", status: .ok) }
+        HealthRoutes(store: store).addRoutes(to: router)
+        MetricsRoute(metrics: metrics, access: configuration.metrics, logger: logger).addRoutes(to: router)
         api.addRoutes(to: router)
 
+        tls?.warnIfExpiring(logger: logger)
         return Application(
-            router: router,
+            router: router, server: .gateway(tls: tls, logger: logger),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "journal-gateway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)

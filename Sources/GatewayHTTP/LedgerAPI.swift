@@ -8,45 +8,42 @@ struct LedgerAPI: Sendable {
     let masterData: MasterData
     let users: UserDirectory
 
+    /// Paths of the API's resources (what `APIErrorMiddleware` answers 405 rather than 404 for).
+    static func isResource(_ path: String) -> Bool {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard segments.count >= 2, segments[0] == "api", segments[1] == "journal-entries" else { return false }
+        return segments.count == 2 || segments.count == 5
+    }
+
     func addRoutes(to router: Router<GatewayRequestContext>) {
+        // Before the routes, so that it wraps them; it also wraps the router's "not found" for /api/.
+        router.add(middleware: APIErrorMiddleware<GatewayRequestContext>(isResource: Self.isResource))
         router.get("/api/journal-entries/{companyCode}/{fiscalYear}/{accountingDocument}") { request, context -> JournalEntryView in
-            let user = try await authenticate(request)
-            guard let companyCode = context.parameters.get("companyCode"),
-                let fiscalYear = context.parameters.get("fiscalYear", as: Int.self),
-                let number = context.parameters.get("accountingDocument"), number.count <= 10, number.allSatisfy(\.isNumber)
-            else { throw HTTPError(.badRequest, message: "expected /api/journal-entries/<company code>/<fiscal year>/<document number>") }
-            let key = DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: DocumentKey.formatNumber(Int64(number) ?? 0))
+            let user = try await authenticate(request, context)
+            _ = try APIQueryParameters(request.uri, allowed: [])
+            let companyCode = context.parameters.get("companyCode") ?? ""
+            let yearText = context.parameters.get("fiscalYear") ?? ""
+            let number = context.parameters.get("accountingDocument") ?? ""
+            guard !companyCode.isEmpty, companyCode.count <= 4 else {
+                throw APIError(.invalidParameter, "companyCode must be a company code (1…4 characters), not '\(APIError.echo(companyCode))'", parameter: "companyCode", value: companyCode)
+            }
+            guard yearText.count <= 4, let fiscalYear = Int(yearText), (1...9999).contains(fiscalYear) else {
+                throw APIError(.invalidParameter, "fiscalYear must be a year 1…9999, not '\(APIError.echo(yearText))'", parameter: "fiscalYear", value: yearText)
+            }
+            guard (1...10).contains(number.count), number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(number) else {
+                throw APIError(
+                    .invalidParameter, "accountingDocument must be a document number of 1…10 digits, not '\(APIError.echo(number))'",
+                    parameter: "accountingDocument", value: number)
+            }
+            let key = DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: DocumentKey.formatNumber(value))
             guard user.companyCodes?.contains(companyCode) ?? true, let entry = try await store.journalEntry(key) else {
-                throw HTTPError(.notFound, message: "journal entry \(key) not found")
+                throw APIError(.notFound, "journal entry \(key) not found")
             }
             return JournalEntryView(entry, masterData: masterData)
         }
         router.get("/api/journal-entries") { request, context -> JournalEntryListView in
-            let user = try await authenticate(request)
-            var query = JournalEntryQuery()
-            let parameters = request.uri.queryParameters
-            if let value = parameters["companyCode"] { query.companyCode = String(value) }
-            if let value = parameters["fiscalYear"] {
-                guard let year = Int(value) else { throw HTTPError(.badRequest, message: "fiscalYear must be a number") }
-                query.fiscalYear = year
-            }
-            if let value = parameters["postingDateFrom"] {
-                guard let date = LedgerDate(iso: value) else { throw HTTPError(.badRequest, message: "postingDateFrom must be YYYY-MM-DD") }
-                query.postingDateFrom = date
-            }
-            if let value = parameters["postingDateTo"] {
-                guard let date = LedgerDate(iso: value) else { throw HTTPError(.badRequest, message: "postingDateTo must be YYYY-MM-DD") }
-                query.postingDateTo = date
-            }
-            if let value = parameters["account"] { query.account = MasterData.canonicalNumber(value) }
-            if let value = parameters["limit"] {
-                guard let limit = Int(value), (1...500).contains(limit) else { throw HTTPError(.badRequest, message: "limit must be 1…500") }
-                query.limit = limit
-            }
-            if let value = parameters["pageToken"] {
-                guard let key = PageToken.decode(String(value)) else { throw HTTPError(.badRequest, message: "pageToken is not valid") }
-                query.after = key
-            }
+            let user = try await authenticate(request, context)
+            var query = try JournalEntryQuery.parse(request.uri, masterData: masterData)
             query.visibleCompanyCodes = user.companyCodes
             let page = try await store.journalEntries(query)
             return JournalEntryListView(
@@ -54,11 +51,16 @@ struct LedgerAPI: Sendable {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> AuthenticatedUser {
-        guard let user = await users.authenticate(authorizationHeader: request.headers[.authorization]) else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"journal-gateway\""], message: "valid HTTP Basic credentials are required")
+    /// The logged-on user (HTTP Basic or client certificate); else 401, or 503 when too many
+    /// password checks are queued.
+    private func authenticate(_ request: Request, _ context: GatewayRequestContext) async throws -> AuthenticatedUser {
+        switch await users.logon(request, context: context) {
+        case .authenticated(let user, _):
+            context.requestLog.authenticated(as: user.name)
+            return user
+        case .refused(let failure):
+            throw HTTPError(HTTPResponse.Status(code: failure.httpStatus), headers: failure.responseHeaders, message: failure.responseText)
         }
-        return user
     }
 }
 
@@ -66,10 +68,18 @@ struct LedgerAPI: Sendable {
 enum PageToken {
     static func encode(_ key: DocumentKey) -> String { "\(key.companyCode)~\(key.fiscalYear)~\(key.documentNumber)" }
 
+    /// The key of a token; the company code is everything before the last two `~`, so a company
+    /// code that contains `~` still pages. `nil` for anything `encode` cannot have produced.
     static func decode(_ token: String) -> DocumentKey? {
         let parts = token.split(separator: "~", omittingEmptySubsequences: false)
-        guard parts.count == 3, let year = Int(parts[1]) else { return nil }
-        return DocumentKey(companyCode: String(parts[0]), fiscalYear: year, documentNumber: String(parts[2]))
+        guard parts.count >= 3 else { return nil }
+        let companyCode = parts.dropLast(2).joined(separator: "~")
+        let yearText = parts[parts.count - 2]
+        let number = parts[parts.count - 1]
+        guard !companyCode.isEmpty, companyCode.count <= 4, (1...4).contains(yearText.count), let year = Int(yearText), year > 0,
+            number.count == 10, number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })
+        else { return nil }
+        return DocumentKey(companyCode: companyCode, fiscalYear: year, documentNumber: String(number))
     }
 }
 

@@ -3,28 +3,22 @@ import XMLCore
 
 /// The WSDL and XSD files the gateway publishes, read once at start-up.
 ///
-/// The WSDL files in `WSDL/` import their schemas as `../Schemas/…` and name
-/// `http://localhost:8080` as the service address; when served, both become absolute URLs of
-/// this gateway, so a client can load everything from the `?wsdl` URL alone.
+/// `?wsdl` (and `?singlewsdl`) serves one self-contained WSDL per service, built at start-up from
+/// `WSDL/<file>` with the schemas of `Schemas/` inline (``SingleWSDL``), as SAP serves its WSDLs;
+/// its two port addresses, `http://localhost:8080<service path>` in the file, become this
+/// gateway's endpoint URL. The schema files are also served one by one under `/Schemas/`.
 public struct ServiceDescriptions: Sendable {
     /// Placeholder base URL written in the WSDL files.
     static let placeholderBase = "http://localhost:8080"
 
-    /// WSDL text by service path (`/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi`).
+    /// Self-contained WSDL text by service path (`/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi`).
     let wsdlByService: [String: String]
     /// XSD text by file name (`JournalEntryCreate.xsd`).
     let schemas: [String: String]
 
-    /// Loads `WSDL/<file>` for each service path and every `*.xsd` under `Schemas/`.
+    /// Loads every `*.xsd` under `Schemas/` and `WSDL/<file>` for each service path, and builds
+    /// each service's self-contained WSDL; anything that cannot be built is an error here.
     public init(resourceDirectory: String, services: [(path: String, wsdlFile: String)]) throws {
-        var wsdl: [String: String] = [:]
-        for service in services {
-            let file = resourceDirectory + "/WSDL/" + service.wsdlFile
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw GatewayConfiguration.LoadError(description: "WSDL file \(file) cannot be read (is --resources pointing at the repository?)")
-            }
-            wsdl[service.path] = text
-        }
         var schemas: [String: String] = [:]
         let directory = resourceDirectory + "/Schemas"
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -32,31 +26,77 @@ public struct ServiceDescriptions: Sendable {
             schemas[file] = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
         }
         guard !schemas.isEmpty else { throw GatewayConfiguration.LoadError(description: "no XSD files found in \(directory)") }
+        var wsdl: [String: String] = [:]
+        for service in services {
+            let file = resourceDirectory + "/WSDL/" + service.wsdlFile
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw GatewayConfiguration.LoadError(description: "WSDL file \(file) cannot be read (is --resources pointing at the repository?)")
+            }
+            guard text.contains(Self.placeholderBase + service.path) else {
+                throw GatewayConfiguration.LoadError(
+                    description: "WSDL file \(file) does not name the address \(Self.placeholderBase + service.path) that the gateway replaces")
+            }
+            do {
+                wsdl[service.path] = try SingleWSDL.build(wsdl: text, wsdlFile: service.wsdlFile, schemas: schemas)
+            } catch {
+                throw GatewayConfiguration.LoadError(description: "the self-contained WSDL cannot be built: \(error)")
+            }
+        }
         self.wsdlByService = wsdl
         self.schemas = schemas
     }
 
-    /// The WSDL of a service with addresses pointing at `baseURL` (scheme://host[:port], no trailing slash).
+    /// The self-contained WSDL of a service with both port addresses pointing at
+    /// `baseURL + advertisedPath` (`baseURL` as from ``baseURL(configured:hostHeader:isTLS:fallbackAuthority:)``).
     func wsdl(forService servicePath: String, advertisedPath: String, baseURL: String) -> String? {
         guard let text = wsdlByService[servicePath] else { return nil }
-        let escapedBase = XMLEscaping.escapeAttribute(baseURL)
-        return text
-            .replacingOccurrences(of: Self.placeholderBase + servicePath, with: escapedBase + XMLEscaping.escapeAttribute(advertisedPath))
-            .replacingOccurrences(of: "\"../Schemas/", with: "\"" + escapedBase + "/Schemas/")
+        return text.replacingOccurrences(
+            of: Self.placeholderBase + servicePath, with: XMLEscaping.escapeAttribute(baseURL + advertisedPath))
     }
 
     func schema(named name: String) -> String? { schemas[name] }
 
-    /// The base URL to advertise: the configured public URL, else `http://<Host>` when the Host
-    /// header is a plain host[:port], else the address the server listens on.
-    static func baseURL(configured: String?, hostHeader: String?, fallback: String) -> String {
-        if let configured, !configured.isEmpty { return configured.hasSuffix("/") ? String(configured.dropLast()) : configured }
+    /// The base URL to advertise (scheme://authority[/prefix], no trailing slash):
+    /// - the configured public URL (`system.publicBaseURL`) when set, as given: it covers a reverse
+    ///   proxy, including one that adds a path prefix (`https://erp-proxy.example.com/finance`);
+    /// - else `https://<Host>` when the request came over TLS, `http://<Host>` otherwise, when the
+    ///   `Host` header is a plain host[:port];
+    /// - else the address the server listens on (`fallbackAuthority`, host:port) with that scheme.
+    static func baseURL(configured: String?, hostHeader: String?, isTLS: Bool, fallbackAuthority: String) -> String {
+        if let configured, !configured.isEmpty {
+            var base = Substring(configured)
+            while base.hasSuffix("/") { base = base.dropLast() }
+            return String(base)
+        }
+        let scheme = isTLS ? "https://" : "http://"
         if let host = hostHeader, !host.isEmpty, host.count <= 255,
             host.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || ".-:[]".unicodeScalars.contains($0) }),
             host.unicodeScalars.allSatisfy(\.isASCII)
         {
-            return "http://" + host
+            return scheme + host
         }
-        return fallback
+        return scheme + fallbackAuthority
+    }
+
+    /// `host:port` for a listening address; IPv6 literals get their brackets (`[::1]:8080`).
+    static func authority(host: String, port: Int) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// What is wrong with a configured `system.publicBaseURL`, or nil when it is usable: an
+    /// absolute `http`/`https` URL with a host, optionally a path prefix, and no query, fragment
+    /// or user information.
+    public static func publicBaseURLProblem(_ value: String?) -> String? {
+        guard let value else { return nil }
+        let problem = "system.publicBaseURL '\(value)' must be an absolute http:// or https:// URL with a host and optionally a path prefix"
+        guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else { return problem }
+        if components.query != nil || components.fragment != nil { return problem + ", without query or fragment" }
+        if components.user != nil || components.password != nil { return problem + ", without user or password" }
+        if value.unicodeScalars.contains(where: { $0.properties.isWhitespace || !$0.isASCII }) {
+            return problem + " (no blanks; percent-encode anything else)"
+        }
+        return nil
     }
 }

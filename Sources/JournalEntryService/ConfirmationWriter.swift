@@ -16,11 +16,15 @@ public struct GatewaySystem: Sendable, Hashable {
 
 /// Renders `JournalEntryBulkCreateConfirmation` payloads in SAP's shape and XSD order.
 ///
-/// Failed entries carry `AccountingDocument` `0000000000`, the request's company code and
-/// `FiscalYear` `0000`: SAP itself sends blanks there, which violates its own XSD; these
-/// values validate and are just as easy to test for (see README, "Choices").
+/// Every entry that was not posted (rejected, or only checked because of `TestDataIndicator`)
+/// carries exactly what SAP sends for it: a single blank in `AccountingDocument` and
+/// `CompanyCode` and `0000` in `FiscalYear` (``unpostedKey``). SAP's own XSD rejects the
+/// blanks; the gateway's schema accepts them (`AccountingDocumentOrBlank`, `CompanyCodeIDOrBlank`).
 public struct ConfirmationWriter: Sendable {
     public static let namespace = "http://sap.com/xi/SAPSCORE/SFIN"
+
+    /// The key SAP confirms for an entry it did not post: `(" ", " ", "0000")`.
+    public static let unpostedKey = (accountingDocument: " ", companyCode: " ", fiscalYear: "0000")
 
     /// What the confirmation says about the request as a whole.
     public struct BulkContext: Sendable {
@@ -45,19 +49,17 @@ public struct ConfirmationWriter: Sendable {
         public var creationDateTime: String
         public var referenceID: String?
         public var referenceUUID: String?
-        public var companyCode: String
         public var originalReferenceDocumentType: String
         public var logicalSystem: String
 
         public init(
-            uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, companyCode: String,
-            originalReferenceDocumentType: String, logicalSystem: String
+            uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, originalReferenceDocumentType: String,
+            logicalSystem: String
         ) {
             self.uuid = uuid
             self.creationDateTime = creationDateTime
             self.referenceID = referenceID
             self.referenceUUID = referenceUUID
-            self.companyCode = companyCode
             self.originalReferenceDocumentType = originalReferenceDocumentType
             self.logicalSystem = logicalSystem
         }
@@ -85,11 +87,11 @@ public struct ConfirmationWriter: Sendable {
             case .posted(let key):
                 documentKey(into: &out, number: key.documentNumber, companyCode: key.companyCode, fiscalYear: String(key.fiscalYear))
                 messages = [LedgerMessage(.documentPosted, context.originalReferenceDocumentType, key.objectKey, context.logicalSystem)]
-            case .checked(let summary):
-                documentKey(into: &out, number: "0000000000", companyCode: summary.companyCode, fiscalYear: String(summary.fiscalYear))
+            case .checked:
+                unpostedKey(into: &out)
                 messages = [LedgerMessage(.documentChecked, context.originalReferenceDocumentType, "$", context.logicalSystem)]
             case .rejected(let rejection):
-                documentKey(into: &out, number: "0000000000", companyCode: context.companyCode, fiscalYear: "0000")
+                unpostedKey(into: &out)
                 messages = [LedgerMessage(.documentError, context.originalReferenceDocumentType, "$", context.logicalSystem)] + rejection.messages
             }
             log(into: &out, messages)
@@ -116,6 +118,11 @@ public struct ConfirmationWriter: Sendable {
         out += "<JournalEntryCreateConfirmation><AccountingDocument>\(number)</AccountingDocument>"
         element("CompanyCode", companyCode, into: &out)
         out += "<FiscalYear>\(fiscalYear)</FiscalYear></JournalEntryCreateConfirmation>"
+    }
+
+    private func unpostedKey(into out: inout String) {
+        let key = Self.unpostedKey
+        documentKey(into: &out, number: key.accountingDocument, companyCode: key.companyCode, fiscalYear: key.fiscalYear)
     }
 
     private func log(into out: inout String, _ messages: [LedgerMessage]) {

@@ -94,14 +94,15 @@ public final class JournalEntryCreateService: Sendable {
         }
 
         let now = UTCTimestamp.now()
-        let message = inboundMessage(request, authorization: authorization, receivedAt: now)
+        var message = inboundMessage(request, authorization: authorization, receivedAt: now)
+        if message.key != nil && !message.isTestMessage { message.payloadDigest = PayloadDigest.digest(of: payload) }
         let bulk = ConfirmationWriter.BulkContext(
             uuid: Self.newUUID(), creationDateTime: now, referenceID: request.messageHeader.id,
             referenceUUID: request.messageHeader.uuid, recipientBusinessSystemID: request.messageHeader.senderBusinessSystemID)
         let entryContexts = request.entries.map { entry in
             ConfirmationWriter.EntryContext(
                 uuid: Self.newUUID(), creationDateTime: now, referenceID: entry.messageHeader.id, referenceUUID: entry.messageHeader.uuid,
-                companyCode: entry.draft.companyCode, originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
+                originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
                 logicalSystem: entry.draft.originalReferenceDocumentLogicalSystem ?? self.writer.system.logicalSystem)
         }
         let writer = self.writer
@@ -115,10 +116,34 @@ public final class JournalEntryCreateService: Sendable {
                 return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: true, outcomes: [])
             case .processed(let outcomes, let confirmation):
                 return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: false, outcomes: outcomes)
+            case .conflict(let firstReceivedAt):
+                logger.info(
+                    "message ID reused for a different message: refused",
+                    metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")", "firstReceivedAt": "\(firstReceivedAt)"])
+                throw Self.conflictFault(request.messageHeader, firstReceivedAt: firstReceivedAt, version: envelope.version)
             }
+        } catch let fault as SOAPFault {
+            throw fault
         } catch {
             throw Self.internalFault(error, version: envelope.version, logger: logger)
         }
+    }
+
+    /// The Sender fault for a message ID (else UUID) that was already used for a message with
+    /// another payload that posted entries. Its detail is `jg:MessageIDConflict` with the ID and
+    /// when it was first received.
+    static func conflictFault(_ header: MessageHeaderFields, firstReceivedAt: String, version: SOAPVersion) -> SOAPFault {
+        let (element, value) = header.id.map { ("MessageHeader/ID", $0) } ?? ("MessageHeader/UUID", header.uuid ?? "")
+        var detail = "<jg:MessageIDConflict xmlns:jg=\"\(SOAPNamespaces.gatewayFault)\"><jg:Element>\(element)</jg:Element><jg:MessageID>"
+        XMLEscaping.appendEscapedText(value, to: &detail)
+        detail += "</jg:MessageID><jg:FirstReceivedAt>"
+        XMLEscaping.appendEscapedText(firstReceivedAt, to: &detail)
+        detail += "</jg:FirstReceivedAt></jg:MessageIDConflict>"
+        return SOAPFault(
+            code: .sender,
+            reason: "\(element) '\(value)' was already used for a different message (first received at \(firstReceivedAt)); "
+                + "nothing was posted. Send this message with a new \(element); resending the original message unchanged returns its confirmation.",
+            version: version, detailXML: detail)
     }
 
     /// Builds the store's view of the message: a replay key, and for each entry the checked plan or its rejection.

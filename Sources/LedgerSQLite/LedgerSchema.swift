@@ -116,6 +116,24 @@ enum LedgerSchema {
                     END;
                     """)
         }
+        // Replay, conflict and reprocessing rules (see ProcessingResult): a digest of the payload,
+        // how many entries the message posted, when its key was first received and which attempt
+        // this row records. Earlier attempts of a key whose entries were all rejected keep their
+        // row with `message_key` NULL. Rows written before this migration get their posted count
+        // from the entries; their digest stays NULL (a message with that key is then a replay).
+        migrator.registerMigration("v2-payload-digest-and-attempts") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE inbound_message ADD COLUMN payload_digest TEXT;
+                    ALTER TABLE inbound_message ADD COLUMN posted_count INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE inbound_message ADD COLUMN first_received_at TEXT;
+                    ALTER TABLE inbound_message ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+                    UPDATE inbound_message SET first_received_at = received_at;
+                    UPDATE inbound_message SET posted_count = posted.count
+                    FROM (SELECT inbound_message_id, count(*) AS count FROM journal_entry GROUP BY inbound_message_id) AS posted
+                    WHERE posted.inbound_message_id = inbound_message.id;
+                    """)
+        }
         return migrator
     }
 }

@@ -69,6 +69,15 @@ struct RawStatementBinder: ~Copyable {
         return nil
     }
 
+    /// Runs the statement and reads its first row with `read` (`nil` when there is no row).
+    consuming func runReturningRow<T>(_ read: (RawRow) -> T) throws -> T? {
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        if code == SQLITE_ROW { return read(RawRow(statement: statement)) }
+        guard code == SQLITE_DONE else { throw error(code) }
+        return nil
+    }
+
     private func error(_ code: Int32) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
     }
@@ -79,4 +88,16 @@ struct RawStatementBinder: ~Copyable {
         defer { sqlite3_reset(statement) }
         guard code == SQLITE_DONE else { throw error(code) }
     }
+}
+
+/// The current row of a stepped statement, read by column index.
+struct RawRow {
+    let statement: OpaquePointer
+
+    func text(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: text)
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
 }

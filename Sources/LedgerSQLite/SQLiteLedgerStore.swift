@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Ledger
 import Logging
+import Metrics
 import Synchronization
 
 /// The default ``LedgerStore``: one SQLite database file in WAL mode with `synchronous=FULL`,
@@ -18,7 +19,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let logger: Logger
 
     /// Opens (and creates or migrates) the database at `path`.
-    public init(path: String, masterData: MasterData, logger: Logger = Logger(label: "journal-gateway.sqlite")) throws {
+    /// - Parameter metricsFactory: where the writer's batch sizes and commit latencies are
+    ///   recorded (`journal_gateway_ledger_batch_messages`, `journal_gateway_ledger_commit_duration_seconds`);
+    ///   `nil` = the process-wide `MetricsSystem`.
+    public init(
+        path: String, masterData: MasterData, logger: Logger = Logger(label: "journal-gateway.sqlite"), metricsFactory: (any MetricsFactory)? = nil
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4
@@ -29,12 +35,28 @@ public final class SQLiteLedgerStore: LedgerStore {
         try LedgerSchema.migrator.migrate(pool)
         self.pool = pool
         self.logger = logger
-        self.writer = GroupCommitWriter(pool: pool, masterData: masterData, logger: logger)
+        self.writer = GroupCommitWriter(
+            pool: pool, masterData: masterData, logger: logger, metrics: WriterMetrics(factory: metricsFactory ?? MetricsSystem.factory))
     }
 
     public func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
-        try await writer.submit(message, confirmation: confirmation)
+        // A check run writes nothing: no replay lookup, no transaction, no fsync.
+        if message.isTestMessage {
+            let outcomes = message.checkOnlyOutcomes
+            return .processed(outcomes: outcomes, confirmation: confirmation(outcomes))
+        }
+        return try await writer.submit(message, confirmation: confirmation)
     }
+
+    /// SQLite's `PRAGMA integrity_check` of the database: `["ok"]`, or the problems found.
+    /// Reads only; runs beside the writer (for example on a backup copy, or from an operator tool).
+    public func integrityCheck() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// How many write transactions the writer has committed since the store was opened (each
+    /// one fsync with `synchronous=FULL`); for tests and metrics.
+    public var committedTransactionCount: Int { writer.committedTransactionCount }
 
     public func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry? {
         try await pool.read { db in
@@ -94,9 +116,39 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// Lets in-flight writes finish, then closes the database.
+    /// Takes the write lock and runs a write statement that matches no row, then rolls back:
+    /// fails when the database file (or its connection) is read-only or the lock cannot be had.
+    public func checkWritable() async throws {
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: "UPDATE number_range_status SET next_number = next_number WHERE 0")
+                    return .rollback
+                }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            throw LedgerStoreError("the ledger database is read-only (\(error.message ?? "SQLITE_READONLY"))")
+        } catch let error as DatabaseError {
+            throw LedgerStoreError("the ledger database cannot be written (\(error.message ?? "\(error.resultCode)"))")
+        } catch {
+            throw LedgerStoreError("the ledger database cannot be written (\(error))")
+        }
+    }
+
+    /// For tests: switches SQLite's `query_only` on the writer connection, which makes every
+    /// write fail with `SQLITE_READONLY`, as a read-only database file does.
+    package func setWriterQueryOnly(_ queryOnly: Bool) async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = \(queryOnly ? "ON" : "OFF")") }
+    }
+
+    /// Refuses new writes, lets in-flight writes finish, checkpoints the WAL into the database
+    /// file (`wal_checkpoint(TRUNCATE)`: the `-wal` file is left empty, so the database file alone
+    /// is complete and can be copied) and closes the database. Calling it again does nothing.
     public func close() throws {
-        writer.waitUntilIdle()
+        guard writer.close() else { return }
+        try pool.barrierWriteWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
         try pool.close()
     }
 }
@@ -112,6 +164,7 @@ final class GroupCommitWriter: Sendable {
     private struct State {
         var jobs: [Job] = []
         var draining = false
+        var closed = false
     }
 
     /// Upper bound of messages per transaction, to keep a single commit's latency bounded.
@@ -122,8 +175,14 @@ final class GroupCommitWriter: Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "journal-gateway.ledger-writer")
     private let state = Mutex(State())
+    private let commits = Atomic<Int>(0)
 
-    init(pool: DatabasePool, masterData: MasterData, logger: Logger) {
+    var committedTransactionCount: Int { commits.load(ordering: .relaxed) }
+
+    private let metrics: WriterMetrics?
+
+    init(pool: DatabasePool, masterData: MasterData, logger: Logger, metrics: WriterMetrics? = nil) {
+        self.metrics = metrics
         self.pool = pool
         self.masterData = masterData
         self.logger = logger
@@ -132,18 +191,30 @@ final class GroupCommitWriter: Sendable {
     func submit(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
         try await withCheckedThrowingContinuation { continuation in
             let job = Job(message: message, render: confirmation, continuation: continuation)
-            let startDrain = state.withLock { state in
+            let accepted = state.withLock { state -> Bool in
+                if state.closed { return false }
                 state.jobs.append(job)
-                guard !state.draining else { return false }
-                state.draining = true
+                if !state.draining {
+                    state.draining = true
+                    // Enqueued under the lock, so that `close()` (which waits for the queue) cannot miss it.
+                    queue.async { self.drain() }
+                }
                 return true
             }
-            if startDrain { queue.async { self.drain() } }
+            if !accepted { continuation.resume(throwing: LedgerStoreError("the ledger is closed; nothing of the message was stored")) }
         }
     }
 
-    func waitUntilIdle() {
+    /// Refuses further submissions and waits until every accepted one is written and answered.
+    /// - Returns: `false` when the writer was already closed.
+    func close() -> Bool {
+        let wasOpen = state.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        // Every job accepted before the flag was set is in the queue's current or enqueued drain.
         queue.sync {}
+        return wasOpen
     }
 
     private func drain() {
@@ -168,6 +239,7 @@ final class GroupCommitWriter: Sendable {
     /// at fault fails; nobody is answered before their transaction has committed.
     private func write(_ batch: [Job]) {
         let postedAt = UTCTimestamp.now()
+        let started = DispatchTime.now().uptimeNanoseconds
         var results: [ProcessingResult] = []
         results.reserveCapacity(batch.count)
         do {
@@ -179,6 +251,8 @@ final class GroupCommitWriter: Sendable {
                     return .commit
                 }
             }
+            commits.add(1, ordering: .relaxed)
+            metrics?.committed(messages: batch.count, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
         } catch {
             guard batch.count > 1 else {
                 logger.error(
@@ -195,46 +269,90 @@ final class GroupCommitWriter: Sendable {
     }
 
     private func process(_ message: InboundMessage, render: ConfirmationRenderer, postedAt: String, db: Database) throws -> ProcessingResult {
+        var firstReceivedAt = message.receivedAt
+        var attempt = 1
         if let key = message.key {
             var lookup = RawStatementBinder(
-                try db.cachedStatement(sql: "SELECT confirmation FROM inbound_message WHERE sender = ? AND message_key = ?"), db: db)
+                try db.cachedStatement(
+                    sql: """
+                        SELECT id, confirmation, payload_digest, posted_count, COALESCE(first_received_at, received_at), attempt
+                        FROM inbound_message WHERE sender = ? AND message_key = ?
+                        """), db: db)
             lookup.bind(key.sender)
             lookup.bind(key.messageID)
-            if let stored = try lookup.runReturningText() { return .replayed(confirmation: stored) }
+            let recorded = try lookup.runReturningRow { row in
+                RecordedMessage(
+                    id: row.int64(0), confirmation: row.text(1) ?? "", payloadDigest: row.text(2), postedCount: row.int64(3),
+                    firstReceivedAt: row.text(4) ?? "", attempt: row.int64(5))
+            }
+            if let recorded {
+                if recorded.postedCount > 0 {
+                    if let stored = recorded.payloadDigest, let digest = message.payloadDigest, stored != digest {
+                        return .conflict(firstReceivedAt: recorded.firstReceivedAt)
+                    }
+                    return .replayed(confirmation: recorded.confirmation)
+                }
+                // Nothing of it was posted: the key does not block. The earlier attempt keeps its
+                // row (without the key); this one is recorded as the next attempt.
+                var release = RawStatementBinder(try db.cachedStatement(sql: "UPDATE inbound_message SET message_key = NULL WHERE id = ?"), db: db)
+                release.bind(recorded.id)
+                try release.run()
+                firstReceivedAt = recorded.firstReceivedAt
+                attempt = Int(recorded.attempt) + 1
+            }
         }
         // The message row first (its id links the entries); the confirmation is filled in last.
         var insertMessage = RawStatementBinder(
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count, confirmation)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, '')
+                    INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count,
+                        confirmation, payload_digest, first_received_at, attempt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
                     """), db: db)
         insertMessage.bind(message.interface)
         insertMessage.bind(message.sender)
-        insertMessage.bind(message.isTestMessage ? nil : message.key?.messageID)
+        insertMessage.bind(message.key?.messageID)
         insertMessage.bind(message.messageID)
         insertMessage.bind(message.messageUUID)
         insertMessage.bind(message.receivedAt)
         insertMessage.bind(message.entries.count)
+        insertMessage.bind(message.payloadDigest)
+        insertMessage.bind(firstReceivedAt)
+        insertMessage.bind(attempt)
         try insertMessage.run()
         let messageRowID = db.lastInsertedRowID
 
         var outcomes: [EntryOutcome] = []
         outcomes.reserveCapacity(message.entries.count)
+        var postedCount = 0
         for entry in message.entries {
             switch entry.action {
             case .reject(let rejection): outcomes.append(.rejected(rejection))
             case .check(let plan): outcomes.append(.checked(plan.summary))
             case .post(let plan):
-                outcomes.append(try post(plan, entry: entry, message: message, messageRowID: messageRowID, postedAt: postedAt, db: db))
+                let outcome = try post(plan, entry: entry, message: message, messageRowID: messageRowID, postedAt: postedAt, db: db)
+                if case .posted = outcome { postedCount += 1 }
+                outcomes.append(outcome)
             }
         }
         let confirmation = render(outcomes)
-        var storeConfirmation = RawStatementBinder(try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ? WHERE id = ?"), db: db)
+        var storeConfirmation = RawStatementBinder(
+            try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ?, posted_count = ? WHERE id = ?"), db: db)
         storeConfirmation.bind(confirmation)
+        storeConfirmation.bind(postedCount)
         storeConfirmation.bind(messageRowID)
         try storeConfirmation.run()
         return .processed(outcomes: outcomes, confirmation: confirmation)
+    }
+
+    /// What the ledger holds about an earlier message with the same key.
+    private struct RecordedMessage {
+        var id: Int64
+        var confirmation: String
+        var payloadDigest: String?
+        var postedCount: Int64
+        var firstReceivedAt: String
+        var attempt: Int64
     }
 
     private func post(
@@ -338,6 +456,23 @@ final class GroupCommitWriter: Sendable {
             try row.run()
         }
         return .posted(DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: documentNumber))
+    }
+}
+
+/// The writer's metrics: messages per committed transaction and the time from `BEGIN` to the
+/// end of `COMMIT` (including its fsync).
+struct WriterMetrics: Sendable {
+    let batchSize: Recorder
+    let commitDuration: Metrics.Timer
+
+    init(factory: any MetricsFactory) {
+        batchSize = Recorder(label: "journal_gateway_ledger_batch_messages", dimensions: [], aggregate: true, factory: factory)
+        commitDuration = Metrics.Timer(label: "journal_gateway_ledger_commit_duration_seconds", dimensions: [], factory: factory)
+    }
+
+    func committed(messages: Int, nanoseconds: UInt64) {
+        batchSize.record(messages)
+        commitDuration.recordNanoseconds(nanoseconds)
     }
 }
 

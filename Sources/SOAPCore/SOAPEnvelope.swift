@@ -37,26 +37,30 @@ public struct SOAPEnvelope: @unchecked Sendable {
     public let sapMessageID: String?
 
     /// Parses and checks a request envelope. Every failure is a ``SOAPFault`` ready to be sent:
-    /// XML errors → Sender (with issues), foreign Envelope namespace → VersionMismatch,
-    /// unknown mandatory header blocks → MustUnderstand.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: XMLParseLimits) throws(SOAPFault) -> SOAPEnvelope {
-        try parse(bytes, limits: limits, understoodHeaderNamespaces: SOAPNamespaces.understoodHeaders)
-    }
-
-    /// Like ``parse(_:limits:)`` with the set of header namespaces honoured for `mustUnderstand`.
+    /// XML errors → Sender (with issues), foreign Envelope namespace or an Envelope of the other
+    /// version than `mediaType` binds → VersionMismatch, unknown mandatory header blocks → MustUnderstand.
+    ///
+    /// Besides well-formedness the parser refuses what SOAP does not allow: processing
+    /// instructions anywhere, NUL characters, encodings other than ``XMLCharacterEncoding``, and a
+    /// `mediaType` charset that contradicts the document (see ``XMLDoc/parse(_:limits:charset:)``).
     public static func parse(
-        _ bytes: UnsafeRawBufferPointer, limits: XMLParseLimits, understoodHeaderNamespaces: Set<String>
+        _ bytes: UnsafeRawBufferPointer, limits: XMLParseLimits, mediaType: SOAPMediaType? = nil,
+        understoodHeaderNamespaces: Set<String> = SOAPNamespaces.understoodHeaders
     ) throws(SOAPFault) -> SOAPEnvelope {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) && bytes.count <= limits.maxBytes {
-            throw SOAPFault(code: .sender, reason: "Request body is empty")
+            throw SOAPFault(code: .sender, reason: "Request body is empty", version: mediaType?.version)
         }
+        var xmlLimits = limits
+        xmlLimits.allowsProcessingInstructions = false
         let document: XMLDoc
         do {
-            document = try XMLDoc.parse(bytes, limits: limits)
+            document = try XMLDoc.parse(bytes, limits: xmlLimits, charset: mediaType?.charset)
         } catch {
-            throw error.soapFault(limits: limits)
+            var fault = error.soapFault(limits: limits)
+            fault.version = fault.version ?? mediaType?.version
+            throw fault
         }
-        return try parse(document: document, understoodHeaderNamespaces: understoodHeaderNamespaces)
+        return try parse(document: document, mediaType: mediaType, understoodHeaderNamespaces: understoodHeaderNamespaces)
     }
 
     /// Convenience over a byte array.
@@ -72,16 +76,19 @@ public struct SOAPEnvelope: @unchecked Sendable {
         try parse(Array(string.utf8), limits: limits)
     }
 
-    /// Checks the SOAP structure of an already parsed document.
+    /// Checks the SOAP structure of an already parsed document: `Envelope` holds an optional
+    /// `Header` followed by exactly one `Body` and nothing else but comments and whitespace (no
+    /// trailing elements after the Body even in SOAP 1.1: WS-I Basic Profile R1011); `Header`
+    /// holds header blocks, `Body` exactly one payload element, neither any other text.
     public static func parse(
-        document: XMLDoc, understoodHeaderNamespaces: Set<String> = SOAPNamespaces.understoodHeaders
+        document: XMLDoc, mediaType: SOAPMediaType? = nil, understoodHeaderNamespaces: Set<String> = SOAPNamespaces.understoodHeaders
     ) throws(SOAPFault) -> SOAPEnvelope {
         guard let root = document.rootElement else {
-            throw SOAPFault(code: .sender, reason: "The request has no root element")
+            throw SOAPFault(code: .sender, reason: "The request has no root element", version: mediaType?.version)
         }
         let rootNamespace = root.namespaceURI
         guard root.isNamed("Envelope") else {
-            let version = rootNamespace.flatMap(SOAPVersion.init(envelopeNamespace:))
+            let version = rootNamespace.flatMap(SOAPVersion.init(envelopeNamespace:)) ?? mediaType?.version
             throw SOAPFault(
                 code: .sender,
                 reason: "The root element is '\(root.clarkName)', expected a SOAP Envelope",
@@ -95,35 +102,59 @@ public struct SOAPEnvelope: @unchecked Sendable {
                 reason: "The Envelope is in \(shown); only SOAP 1.1 (\(SOAPVersion.soap11Namespace)) and SOAP 1.2 (\(SOAPVersion.soap12Namespace)) are supported"
             )
         }
+        if let mediaType, let expected = mediaType.version, expected != version {
+            throw versionMismatch(envelope: version, mediaType: mediaType)
+        }
 
-        // Envelope := Header? Body (SOAP 1.1 tolerates trailing elements after Body).
+        // Envelope := Header? Body, nothing else (comments and whitespace aside).
         var header: XMLElement?
         var body: XMLElement?
         var child = root.firstChildElement
         while let c = child {
-            if body == nil {
-                if header == nil && c.isNamed("Header", namespaceURI: ns) {
-                    header = c
-                } else if c.isNamed("Body", namespaceURI: ns) {
-                    body = c
-                } else {
+            if c.isNamed("Header", namespaceURI: ns) {
+                if body != nil {
                     throw SOAPFault(
                         code: .sender,
-                        reason: "Unexpected element '\(c.clarkName)' in the SOAP Envelope; expected \(header == nil ? "Header or " : "")Body",
-                        issues: [issue(c, "Unexpected element in the SOAP Envelope")], version: version
+                        reason: "The SOAP Header must come before the Body; a Header after the Body is not allowed (its header blocks would go unprocessed)",
+                        issues: [issue(c, "Header after the SOAP Body")], version: version
                     )
                 }
-            } else if version == .soap12 {
+                if header != nil {
+                    throw SOAPFault(
+                        code: .sender, reason: "The SOAP Envelope holds a second SOAP Header; at most one is allowed",
+                        issues: [issue(c, "Second SOAP Header")], version: version
+                    )
+                }
+                header = c
+            } else if c.isNamed("Body", namespaceURI: ns) {
+                if body != nil {
+                    throw SOAPFault(
+                        code: .sender, reason: "The SOAP Envelope holds a second SOAP Body; exactly one is allowed",
+                        issues: [issue(c, "Second SOAP Body")], version: version
+                    )
+                }
+                body = c
+            } else if body != nil {
                 throw SOAPFault(
-                    code: .sender, reason: "Element '\(c.clarkName)' after the SOAP Body is not allowed in SOAP 1.2",
+                    code: .sender,
+                    reason: "Element '\(c.clarkName)' after the SOAP Body is not allowed: the Body must be the last element of the Envelope (SOAP 1.2; WS-I Basic Profile R1011 for SOAP 1.1)",
                     issues: [issue(c, "Element after the SOAP Body")], version: version
+                )
+            } else {
+                throw SOAPFault(
+                    code: .sender,
+                    reason: "Unexpected element '\(c.clarkName)' in the SOAP Envelope; expected \(header == nil ? "Header or " : "")Body",
+                    issues: [issue(c, "Unexpected element in the SOAP Envelope")], version: version
                 )
             }
             child = c.nextSiblingElement
         }
+        try refuseText(in: root, "Envelope", version)
         guard let body else {
             throw SOAPFault(code: .sender, reason: "The SOAP Body is missing", version: version)
         }
+        if let header { try refuseText(in: header, "Header", version) }
+        try refuseText(in: body, "Body", version)
         guard let payload = body.firstChildElement else {
             throw SOAPFault(
                 code: .sender, reason: "The SOAP Body is empty; expected one request element",
@@ -216,6 +247,31 @@ public struct SOAPEnvelope: @unchecked Sendable {
             guard let actor = block.attribute("actor", namespaceURI: version.envelopeNamespace).map(trimmed), !actor.isEmpty else { return true }
             return actor == actor11Next
         }
+    }
+
+    /// Character data (text, CDATA, character references) directly inside Envelope, Header or Body.
+    static func refuseText(in element: XMLElement, _ name: String, _ version: SOAPVersion) throws(SOAPFault) {
+        guard let text = element.firstNonWhitespaceText else { return }
+        let message = "Text is not allowed directly inside the SOAP \(name): '\(text.excerpt)'"
+        throw SOAPFault(
+            code: .sender, reason: "\(message); only \(name == "Body" ? "the request element" : name == "Header" ? "header block elements" : "Header and Body"), comments and whitespace may appear there",
+            issues: [XMLIssue(line: text.line, column: 0, path: element.path, element: element.localName, message: message)],
+            version: version
+        )
+    }
+
+    /// An Envelope of the other version than the request's media type binds. SOAP 1.2 (part 1,
+    /// appendix A) answers a SOAP 1.1 message with a SOAP 1.1 VersionMismatch fault, and a SOAP 1.1
+    /// node (the text/xml binding) answers a foreign Envelope the same way; so both are SOAP 1.1.
+    static func versionMismatch(envelope version: SOAPVersion, mediaType: SOAPMediaType) -> SOAPFault {
+        let reason: String
+        switch version {
+        case .soap12:
+            reason = "The Envelope is SOAP 1.2 but the Content-Type is \(mediaType.essence), the media type of SOAP 1.1; send SOAP 1.2 as application/soap+xml (or a SOAP 1.1 Envelope as text/xml)"
+        case .soap11:
+            reason = "The Envelope is SOAP 1.1 but the Content-Type is \(mediaType.essence), the media type of SOAP 1.2; send SOAP 1.1 as text/xml (or a SOAP 1.2 Envelope as application/soap+xml)"
+        }
+        return SOAPFault(code: .versionMismatch, reason: reason, version: .soap11)
     }
 
     static func isTrue(_ value: String) -> Bool {

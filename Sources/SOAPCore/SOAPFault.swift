@@ -228,6 +228,11 @@ extension XMLError: SOAPFaultConvertible {
             return SOAPFault(code: .sender, reason: SOAPFault.reasonNamingFirstIssue("XML is not well-formed", issues), issues: issues)
         case .doctypeForbidden:
             return SOAPFault(code: .sender, reason: "DOCTYPE is not allowed in SOAP messages\(at)", issues: issues)
+        case .processingInstructionForbidden:
+            let target = issues.first.map { " (\($0.description))" } ?? ""
+            return SOAPFault(code: .sender, reason: "Processing instructions are not allowed in SOAP messages\(target)", issues: issues)
+        case .unsupportedEncoding, .conflictingEncoding:
+            return SOAPFault(code: .sender, reason: summary, issues: issues)
         case .tooLarge:
             if let limits {
                 return SOAPFault(code: .sender, reason: "Request body exceeds the limit of \(limits.maxBytes) bytes", issues: issues)

@@ -27,8 +27,18 @@ public final class XMLDoc: @unchecked Sendable {
     ///   entity-expansion bombs never expand.
     /// - More than `limits.maxBytes` bytes → `.tooLarge` without parsing; nesting deeper than
     ///   `limits.maxDepth` → `.tooDeep`; any error-level libxml2 diagnostic → `.malformed`.
+    /// - A NUL character (U+0000) anywhere → `.malformed` naming its position. (libxml2 would take a
+    ///   NUL after the root element for the end of the input and ignore everything behind it.)
+    /// - The encoding is worked out before parsing from the byte order mark, the first bytes, the
+    ///   XML declaration and `charset` (the transport's label, e.g. the HTTP `charset` parameter;
+    ///   it decides only for a document that names no encoding itself, as RFC 7303 says). Only
+    ///   ``XMLCharacterEncoding``s are read; others → `.unsupportedEncoding`, contradictions →
+    ///   `.conflictingEncoding`.
+    /// - Processing instructions → `.processingInstructionForbidden` unless `limits` allows them.
     /// - Errors are collected per parse, never through libxml2's global error state.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: XMLParseLimits = .init()) throws(XMLError) -> XMLDoc {
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer, limits: XMLParseLimits = .init(), charset: String? = nil
+    ) throws(XMLError) -> XMLDoc {
         XMLLibrary.initialize()
         let count = bytes.count
         if count > limits.maxBytes || count > Int(Int32.max) {
@@ -45,8 +55,14 @@ public final class XMLDoc: @unchecked Sendable {
             )
         }
 
+        let encoding = try EncodingResolver.resolve(bytes, charset: charset)
+        if let nul = EncodingResolver.firstNUL(bytes, encoding) {
+            throw XMLError(kind: .malformed, issues: [nul], summary: "XML is not well-formed: \(nul)")
+        }
+
         var state = cxml_parse_state()
         state.max_depth = Int32(clamping: max(0, limits.maxDepth))
+        state.forbid_pi = limits.allowsProcessingInstructions ? 0 : 1
         var collected = CollectedParseIssues()
         let docPtr: xmlDocPtr? = withUnsafeMutablePointer(to: &collected) { collector in
             state.error_ctx = UnsafeMutableRawPointer(collector)
@@ -55,7 +71,24 @@ public final class XMLDoc: @unchecked Sendable {
                 let collector = context.assumingMemoryBound(to: CollectedParseIssues.self)
                 collector.pointee.add(error)
             }
-            return cxml_parse_memory(base.assumingMemoryBound(to: CChar.self), Int32(count), &state)
+            // The decoder name's C string lives for the whole parse.
+            return Self.withDecoderName(encoding.libxml2Decoder) { name in
+                state.decoder = name
+                return cxml_parse_memory(base.assumingMemoryBound(to: CChar.self), Int32(count), &state)
+            }
+        }
+        let piTarget = consumeXMLString(state.pi_target)
+
+        if state.decoder_failed != 0 {
+            throw XMLError(
+                kind: .unsupportedEncoding, summary: "libxml2 has no decoder for \(encoding.libxml2Decoder ?? "UTF-8"); the document cannot be read")
+        }
+        if state.pi_seen != 0 {
+            if let docPtr { xmlFreeDoc(docPtr) }
+            let issue = XMLIssue(
+                line: Int(state.pi_line), column: Int(state.pi_column), path: nil, element: nil,
+                message: "Processing instruction <?\(piTarget ?? "") ...?> is not allowed")
+            throw XMLError(kind: .processingInstructionForbidden, issues: [issue], summary: "\(issue.message): \(issue.location)")
         }
 
         if state.doctype_seen != 0 {
@@ -102,7 +135,13 @@ public final class XMLDoc: @unchecked Sendable {
         return XMLDoc(ptr: docPtr)
     }
 
-    /// Parses untrusted bytes safely; see ``parse(_:limits:)-(UnsafeRawBufferPointer,_)``.
+    /// Runs `body` with a C string for a libxml2 decoder name (nil stays nil).
+    private static func withDecoderName<T>(_ name: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let name else { return body(nil) }
+        return name.withCString { body($0) }
+    }
+
+    /// Parses untrusted bytes safely; see ``parse(_:limits:charset:)``.
     public static func parse(_ bytes: [UInt8], limits: XMLParseLimits = .init()) throws(XMLError) -> XMLDoc {
         let result: Result<XMLDoc, XMLError> = bytes.withUnsafeBytes { raw in
             do throws(XMLError) { return .success(try parse(raw, limits: limits)) } catch { return .failure(error) }

@@ -117,6 +117,26 @@ public struct XMLElement: @unchecked Sendable {
         cxml_has_element_child(node) != 0
     }
 
+    /// The first text child (CDATA sections are read as text) holding more than XML whitespace, or
+    /// nil when this element holds only elements, comments and whitespace. Walks the children only.
+    public var firstNonWhitespaceText: XMLTextRun? {
+        var child = node.pointee.children
+        while let c = child {
+            let type = c.pointee.type
+            if type == XML_TEXT_NODE || type == XML_CDATA_SECTION_NODE, let content = c.pointee.content {
+                var p = content
+                while p.pointee != 0 && cxml_is_xml_space(p.pointee) != 0 { p += 1 }
+                if p.pointee != 0 {
+                    let text = trimmed(String(cString: content))
+                    let excerpt = text.count > XMLTextRun.maximumExcerpt ? String(text.prefix(XMLTextRun.maximumExcerpt)) + "..." : text
+                    return XMLTextRun(line: max(0, Int(xmlGetLineNo(c))), excerpt: excerpt)
+                }
+            }
+            child = c.pointee.next
+        }
+        return nil
+    }
+
     /// Whether both values denote the same node.
     public func isSameNode(as other: XMLElement) -> Bool {
         node == other.node
@@ -268,4 +288,21 @@ public struct XMLElement: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// A piece of character data found where only elements belong (see ``XMLElement/firstNonWhitespaceText``).
+public struct XMLTextRun: Sendable, Hashable {
+    /// Longest excerpt kept, in characters.
+    public static let maximumExcerpt = 40
+    /// Line where libxml2 recorded the text node; 0 = unknown.
+    public let line: Int
+    /// The text without surrounding whitespace, cut to ``maximumExcerpt`` characters.
+    public let excerpt: String
+}
+
+/// Strips XML whitespace at both ends.
+private func trimmed(_ s: String) -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+    guard let first = s.firstIndex(where: { !isSpace($0) }), let last = s.lastIndex(where: { !isSpace($0) }) else { return "" }
+    return String(s[first...last])
 }

@@ -4,10 +4,14 @@ public struct XMLParseLimits: Sendable {
     public var maxBytes: Int
     /// Maximum element nesting (the root element is depth 1); deeper documents stop the parser (`.tooDeep`).
     public var maxDepth: Int
+    /// Whether processing instructions (`<?target …?>`, not the XML declaration) may appear; when
+    /// false the first one stops the parser (`.processingInstructionForbidden`). SOAP forbids them.
+    public var allowsProcessingInstructions: Bool
 
-    public init(maxBytes: Int = 32 * 1024 * 1024, maxDepth: Int = 64) {
+    public init(maxBytes: Int = 32 * 1024 * 1024, maxDepth: Int = 64, allowsProcessingInstructions: Bool = true) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
+        self.allowsProcessingInstructions = allowsProcessingInstructions
     }
 }
 
@@ -55,8 +59,15 @@ public struct XMLIssue: Sendable, Hashable, CustomStringConvertible {
 /// Why a document could not be parsed or a schema could not be loaded.
 public struct XMLError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
-        /// Not well-formed (or namespace-ill-formed, or empty).
+        /// Not well-formed (or namespace-ill-formed, or empty, or holding a NUL character).
         case malformed
+        /// Encoded in (or declaring, or labelled by the transport with) an encoding the parser does
+        /// not read, such as UTF-32 or EBCDIC; see ``XMLCharacterEncoding``.
+        case unsupportedEncoding
+        /// Byte order mark, XML declaration and the transport's charset name different encodings.
+        case conflictingEncoding
+        /// A processing instruction where ``XMLParseLimits/allowsProcessingInstructions`` is false.
+        case processingInstructionForbidden
         /// The document has a DOCTYPE; refused before any entity is read.
         case doctypeForbidden
         /// Larger than `XMLParseLimits.maxBytes`.

@@ -166,7 +166,9 @@ private func outcome(_ client: CurlClient, _ request: HTTPRequestSpec) async -> 
         #expect(error.code == 28)
         #expect(error.isRetryable)
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(3))
+        // An upper sanity bound only: the suite runs in parallel on 2 cores (bcrypt floods included),
+        // so scheduling can add seconds; without the timeout the transfer would hang forever.
+        #expect(elapsed < .seconds(15))
         #expect(server.requests.count == 1)
         await client.shutdown()
     }

@@ -43,13 +43,26 @@ final class ChildProcess: @unchecked Sendable {
         // and without FileHandle.readabilityHandler, whose dispatch source is fragile on Linux).
         let reader = pipe.fileHandleForReading
         let thread = Thread { [self] in
+            // A read can end inside a multi-byte UTF-8 character: keep its first bytes for the next read.
+            var pending: [UInt8] = []
             while true {
                 let data = reader.availableData
                 if data.isEmpty { break }
-                let text = String(decoding: data, as: UTF8.self)
+                pending += data
+                var complete = pending.count
+                if let lead = pending.indices.suffix(3).last(where: { pending[$0] & 0xC0 != 0x80 }), pending[lead] >= 0xC0 {
+                    let length = pending[lead] >= 0xF0 ? 4 : pending[lead] >= 0xE0 ? 3 : 2
+                    if pending.count - lead < length { complete = lead }
+                }
+                let text = String(decoding: pending[..<complete], as: UTF8.self)
+                pending.removeFirst(complete)
                 update { $0.log += text }
             }
-            update { $0.outputClosed = true }
+            let rest = String(decoding: pending, as: UTF8.self)
+            update {
+                $0.log += rest
+                $0.outputClosed = true
+            }
         }
         thread.name = "itest-child-output"
         thread.start()

@@ -77,14 +77,18 @@ final class GatewayHarness: Sendable {
     let databasePath: String
     let store: SQLiteLedgerStore
     let client: CurlClient
+    /// With TLS: the CA bundle the client trusts for the server certificate.
+    let trustedCAFile: String?
     private let serverTask: Task<Void, any Error>
     private let directory: String
 
     private init(
-        port: Int, databasePath: String, store: SQLiteLedgerStore, client: CurlClient, serverTask: Task<Void, any Error>, directory: String
+        port: Int, databasePath: String, store: SQLiteLedgerStore, client: CurlClient, serverTask: Task<Void, any Error>, directory: String,
+        scheme: String = "http", trustedCAFile: String? = nil
     ) {
         self.port = port
-        self.baseURL = "http://127.0.0.1:\(port)"
+        self.baseURL = "\(scheme)://127.0.0.1:\(port)"
+        self.trustedCAFile = trustedCAFile
         self.databasePath = databasePath
         self.store = store
         self.client = client
@@ -100,16 +104,19 @@ final class GatewayHarness: Sendable {
 
     /// Starts the gateway with `configPath` on a fresh database (or on `databasePath` when given)
     /// and returns once the server is listening.
-    static func start(configPath: String = Repo.demoConfig, databasePath: String? = nil) async throws -> GatewayHarness {
+    /// `logger` and `metrics` default to a quiet logger and a fresh registry (ObservabilityTests pass their own).
+    static func start(
+        configPath: String = Repo.demoConfig, databasePath: String? = nil, logger: Logger = testLogger, metrics: GatewayMetrics = GatewayMetrics(),
+        tls: TLSSettings? = nil, trustedCAFile: String? = nil
+    ) async throws -> GatewayHarness {
         let (configuration, masterData) = try GatewayConfiguration.load(path: configPath)
         let directory = try Repo.makeTemporaryDirectory()
         let database = databasePath ?? directory + "/ledger.sqlite"
-        let logger = testLogger
-        let store = try SQLiteLedgerStore(path: database, masterData: masterData, logger: logger)
+        let store = try SQLiteLedgerStore(path: database, masterData: masterData, logger: logger, metricsFactory: metrics.factory)
         let settings = GatewaySettings(
-            host: "127.0.0.1", port: 0, resourceDirectory: Repo.root, configuration: configuration, masterData: masterData)
+            host: "127.0.0.1", port: 0, resourceDirectory: Repo.root, configuration: configuration, masterData: masterData, tls: tls)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger) { port in
+        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger, metrics: metrics) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
@@ -131,7 +138,8 @@ final class GatewayHarness: Sendable {
         }
         let client = try CurlClient(maxConcurrentTransfers: 32)
         return GatewayHarness(
-            port: boundPort, databasePath: database, store: store, client: client, serverTask: serverTask, directory: directory)
+            port: boundPort, databasePath: database, store: store, client: client, serverTask: serverTask, directory: directory,
+            scheme: settings.scheme, trustedCAFile: trustedCAFile)
     }
 
     /// Stops the server, closes the ledger and removes the temporary files.
@@ -147,18 +155,19 @@ final class GatewayHarness: Sendable {
 
     func send(
         _ method: String, _ pathAndQuery: String, body: [UInt8] = [], headers: [(name: String, value: String)] = [],
-        credentials: Credentials? = .integration
+        credentials: Credentials? = .integration, clientCertificate: ClientCertificateFiles? = nil
     ) async throws -> HTTPResponseSummary {
         try await client.execute(
             HTTPRequestSpec(
                 url: baseURL + pathAndQuery, method: method, headers: headers, body: body, totalTimeout: .seconds(60),
-                basicAuth: credentials.map { ($0.user, $0.password) }, proxy: .disabled, maxResponseBodyBytes: 8 << 20))
+                basicAuth: credentials.map { ($0.user, $0.password) }, proxy: .disabled, maxResponseBodyBytes: 8 << 20,
+                caCertificateFile: trustedCAFile, clientCertificateFile: clientCertificate?.certificate, clientKeyFile: clientCertificate?.key))
     }
 
     /// POSTs a SOAP envelope with the headers a client of that SOAP version sends.
     func postSOAP(
         _ xml: String, version: SOAPVersion = .soap11, path: String = ServicePaths.createSync, credentials: Credentials? = .integration,
-        contentType: String? = nil
+        contentType: String? = nil, clientCertificate: ClientCertificateFiles? = nil
     ) async throws -> HTTPResponseSummary {
         var headers: [(name: String, value: String)] = []
         switch version {
@@ -168,7 +177,7 @@ final class GatewayHarness: Sendable {
         case .soap12:
             headers.append(("Content-Type", contentType ?? "application/soap+xml; charset=utf-8; action=\"\(Repo.soapAction)\""))
         }
-        return try await send("POST", path, body: Array(xml.utf8), headers: headers, credentials: credentials)
+        return try await send("POST", path, body: Array(xml.utf8), headers: headers, credentials: credentials, clientCertificate: clientCertificate)
     }
 
     func get(_ pathAndQuery: String, credentials: Credentials? = .integration) async throws -> HTTPResponseSummary {

@@ -229,6 +229,44 @@ struct HostileInputTests {
         }
     }
 
+    /// Envelopes that posted before the envelope checks were tightened (found by fuzzing).
+    static let malformedEnvelopes: [(name: String, edit: @Sendable (String) -> String, reason: String)] = [
+        (
+            "a SOAP 1.1 Header after the Body, with a mustUnderstand block",
+            {
+                $0.replacingOccurrences(of: "<soapenv:Header/>", with: "").replacingOccurrences(
+                    of: "</soapenv:Body>",
+                    with: "</soapenv:Body><soapenv:Header><x:Security xmlns:x=\"urn:example:security\" soapenv:mustUnderstand=\"1\"/></soapenv:Header>")
+            }, "Header must come before the Body"
+        ),
+        ("a second Body", { $0.replacingOccurrences(of: "</soapenv:Body>", with: "</soapenv:Body><soapenv:Body><x/></soapenv:Body>") }, "second SOAP Body"),
+        ("a second Header", { $0.replacingOccurrences(of: "<soapenv:Header/>", with: "<soapenv:Header/><soapenv:Header/>") }, "second SOAP Header"),
+        ("an element after the Body", { $0.replacingOccurrences(of: "</soapenv:Body>", with: "</soapenv:Body><trailer/>") }, "after the SOAP Body"),
+        ("text inside the Envelope", { $0.replacingOccurrences(of: "<soapenv:Header/>", with: "junk<soapenv:Header/>") }, "Text is not allowed"),
+        ("text inside the Body", { $0.replacingOccurrences(of: "<soapenv:Body>", with: "<soapenv:Body>junk") }, "Text is not allowed"),
+        ("CDATA inside the Body", { $0.replacingOccurrences(of: "<soapenv:Body>", with: "<soapenv:Body><![CDATA[x]]>") }, "Text is not allowed"),
+        ("a processing instruction after the Envelope", { $0 + "<?junk after?>" }, "Processing instructions are not allowed"),
+        ("a NUL byte after the Envelope followed by junk", { $0 + "\u{0}<junk>garbage" }, "U+0000"),
+    ]
+
+    @Test("a structurally broken Envelope is refused with a Client fault naming the problem, in either SOAP version, and posts nothing")
+    func malformedEnvelopesAreRefused() async throws {
+        let fixture = try Repo.fixture("create_single_soap11.xml")
+        try await withGateway { gateway in
+            for (name, edit, reason) in Self.malformedEnvelopes {
+                let xml = edit(fixture)
+                try #require(xml != fixture, "\(name): the edit changed nothing")
+                let fault11 = try await expectRefused(gateway, try await gateway.postSOAP(xml))
+                #expect(fault11.reason.contains(reason), "\(name): \(fault11.reason)")
+                let response12 = try await gateway.postSOAP(xml.asSOAP12, version: .soap12)
+                let fault12 = try expectFault(response12, status: 400, version: .soap12)
+                #expect(fault12.code == "env:Sender", "\(name)")
+                #expect(fault12.reason.contains(reason), "\(name): \(fault12.reason)")
+            }
+            try await gateway.expectLedgerEmpty()
+        }
+    }
+
     @Test("an Envelope in a foreign namespace gets a VersionMismatch fault")
     func versionMismatch() async throws {
         let xml = try Repo.fixture("create_single_soap11.xml").replacingOccurrences(

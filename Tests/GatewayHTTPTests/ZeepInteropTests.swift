@@ -16,9 +16,10 @@ struct ZeepInteropTests {
 
         let zeep: String
         let results: [Result]
+        let rejected: Result
     }
 
-    @Test("zeep loads the WSDL from the gateway and posts through the SOAP 1.1 and SOAP 1.2 bindings")
+    @Test("zeep loads the self-contained WSDL from the gateway, posts through both bindings and reads SAP's blank key of a rejected entry")
     func zeepClient() async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("zeep_client.py").path
         try await withGateway { gateway in
@@ -43,6 +44,12 @@ struct ZeepInteropTests {
                 #expect(stored.items.map(\.amountInTransactionCurrency.amount) == ["100.00", "-100.00"])
             }
             #expect(Set(output.results.map(\.accountingDocument)) == ["0100000000", "0100000001"])
+
+            let rejected = output.rejected
+            #expect((rejected.accountingDocument, rejected.companyCode, rejected.fiscalYear) == (" ", " ", "0000"))
+            #expect(rejected.severity == "3")
+            #expect(rejected.typeIDs == ["609(RW)", "702(F5)"])
+            #expect(try await gateway.listAll().count == 2)
         }
     }
 }

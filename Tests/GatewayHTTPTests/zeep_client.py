@@ -6,12 +6,17 @@ JournalEntryCreateRequestConfirmation_In once through the SOAP 1.1 port ("bindin
 through the SOAP 1.2 port ("binding_soap12"), and prints one JSON object on stdout:
 
     {"results": [{"binding": "soap11", "messageID": ..., "accountingDocument": ..., "companyCode": ...,
-                  "fiscalYear": ..., "severity": ..., "typeIDs": [...]}, ...]}
+                  "fiscalYear": ..., "severity": ..., "typeIDs": [...]}, ...],
+     "rejected": {...the same fields for an unbalanced entry posted through the SOAP 1.1 port...}}
+
+The WSDL is self-contained (schema inline), so zeep needs nothing but the ?wsdl URL.
 
 Usage: zeep_client.py <base URL> <user> <password> <message ID prefix>
+For an https:// base URL, ZEEP_CA_BUNDLE=<PEM file> names the CA that issued the gateway's certificate.
 Exits non-zero on any error (zeep raises on faults and on responses it cannot parse).
 """
 import json
+import os
 import sys
 
 import requests
@@ -21,7 +26,7 @@ from zeep.transports import Transport
 SERVICE_PATH = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
 
 
-def entry(message_id):
+def entry(message_id, credit="-100.00"):
     return {
         "MessageHeader": {"ID": message_id + "-1", "CreationDateTime": "2025-03-01T10:00:00Z"},
         "JournalEntry": {
@@ -43,7 +48,7 @@ def entry(message_id):
                 {
                     "ReferenceDocumentItem": "2",
                     "GLAccount": "11001000",
-                    "AmountInTransactionCurrency": {"_value_1": "-100.00", "currencyCode": "EUR"},
+                    "AmountInTransactionCurrency": {"_value_1": credit, "currencyCode": "EUR"},
                     "DebitCreditCode": "H",
                 },
             ],
@@ -56,6 +61,8 @@ def main():
     session = requests.Session()
     session.auth = (user, password)
     session.trust_env = False  # never go through a proxy from the environment
+    if os.environ.get("ZEEP_CA_BUNDLE"):  # https: trust this CA bundle (PEM) for the gateway's certificate
+        session.verify = os.environ["ZEEP_CA_BUNDLE"]
     transport = Transport(session=session, timeout=30, operation_timeout=30)
     client = zeep.Client(base + SERVICE_PATH + "?wsdl", transport=transport)
 
@@ -63,17 +70,17 @@ def main():
         ("soap11", client.service),
         ("soap12", client.bind("service", "binding_soap12")),
     ]
-    results = []
-    for label, service in services:
-        message_id = "%s-%s" % (prefix, label)
+
+    def post(label, service, message_id, credit="-100.00"):
         response = service.JournalEntryCreateRequestConfirmation_In(
             MessageHeader={"ID": message_id, "CreationDateTime": "2025-03-01T10:00:00Z"},
-            JournalEntryCreateRequest=[entry(message_id)],
+            JournalEntryCreateRequest=[entry(message_id, credit)],
         )
+        summaries = []
         for confirmation in response.JournalEntryCreateConfirmation:
             key = confirmation.JournalEntryCreateConfirmation
             log = confirmation.Log
-            results.append(
+            summaries.append(
                 {
                     "binding": label,
                     "messageID": message_id,
@@ -84,7 +91,14 @@ def main():
                     "typeIDs": [item.TypeID for item in (log.Item or [])],
                 }
             )
-    json.dump({"zeep": zeep.__version__, "results": results}, sys.stdout)
+        return summaries
+
+    results = []
+    for label, service in services:
+        results += post(label, service, "%s-%s" % (prefix, label))
+    # An unposted entry: SAP's key of single blanks must come through zeep unchanged.
+    rejected = post("soap11", client.service, "%s-rejected" % prefix, credit="-90.00")
+    json.dump({"zeep": zeep.__version__, "results": results, "rejected": rejected[0]}, sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -18,13 +18,14 @@ struct BulkCreateRequestDecoderTests {
     @Test("the single-entry fixture decodes header fields and items exactly", arguments: ["create_single_soap11.xml", "create_single_soap12.xml"])
     func singleEntry(fixture: String) throws {
         let request = try decoded(try Repository.fixture(fixture))
-        #expect(request.messageHeader.id == "MSG-FIXTURE-1")
+        let ids = FixtureIDs.single(fixture)  // each single-entry fixture has its own message IDs
+        #expect(request.messageHeader.id == ids.message)
         #expect(request.messageHeader.uuid == nil)
         #expect(request.messageHeader.creationDateTime == "2025-03-01T10:00:00Z")
         #expect(request.messageHeader.testDataIndicator == false)
         #expect(request.entries.count == 1)
         let entry = try #require(request.entries.first)
-        #expect(entry.messageHeader.id == "SUB-FIXTURE-1")
+        #expect(entry.messageHeader.id == ids.entry)
         let draft = entry.draft
         #expect(draft.originalReferenceDocumentType == "BKPFF")
         #expect(draft.businessTransactionType == "RFBU")

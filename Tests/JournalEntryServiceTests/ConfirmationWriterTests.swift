@@ -19,10 +19,10 @@ struct ConfirmationWriterTests {
             referenceUUID: referenceUUID, recipientBusinessSystemID: recipient)
     }
 
-    func entry(referenceID: String? = "SUB-1", companyCode: String = "1010", logicalSystem: String = "JGWCLNT100") -> ConfirmationWriter.EntryContext {
+    func entry(referenceID: String? = "SUB-1", logicalSystem: String = "JGWCLNT100") -> ConfirmationWriter.EntryContext {
         ConfirmationWriter.EntryContext(
             uuid: "2d656d48-6d1b-1eee-bc82-9fbbd1ef55ff", creationDateTime: "2025-03-01T10:00:00.123456Z", referenceID: referenceID,
-            referenceUUID: nil, companyCode: companyCode, originalReferenceDocumentType: "BKPFF", logicalSystem: logicalSystem)
+            referenceUUID: nil, originalReferenceDocumentType: "BKPFF", logicalSystem: logicalSystem)
     }
 
     static let postedKey = DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0100000000")
@@ -57,7 +57,7 @@ struct ConfirmationWriterTests {
     func objectKeyPadding() throws {
         let key = DocumentKey(companyCode: "10", fiscalYear: 2025, documentNumber: "0100000007")
         #expect(key.objectKey == "010000000710  2025")
-        let xml = writer.render(bulk: bulk(), entries: [entry(companyCode: "10")], outcomes: [.posted(key)])
+        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.posted(key)])
         try validate(xml)
         #expect(try ParsedConfirmation(xml).entry(0).notes == ["Document posted successfully: BKPFF 010000000710  2025 JGWCLNT100"])
     }
@@ -66,9 +66,10 @@ struct ConfirmationWriterTests {
     func rejected() throws {
         let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(Self.rejection)])
         try validate(xml)
+        #expect(xml.contains("<AccountingDocument> </AccountingDocument><CompanyCode> </CompanyCode><FiscalYear>0000</FiscalYear>"))
         let rejected = try ParsedConfirmation(xml).entry(0)
-        #expect(rejected.accountingDocument == "0000000000")
-        #expect(rejected.companyCode == "1010")
+        #expect(rejected.accountingDocument == " ")
+        #expect(rejected.companyCode == " ")
         #expect(rejected.fiscalYear == "0000")
         #expect(rejected.maximumSeverity == "3")
         #expect(rejected.typeIDs == ["609(RW)", "702(F5)", "507(F5)"])
@@ -80,7 +81,7 @@ struct ConfirmationWriterTests {
             ])
     }
 
-    @Test("a checked entry validates and reports 614(RW) with document number 0000000000")
+    @Test("a checked entry validates and reports 614(RW) with the blank key of an unposted entry")
     func checked() throws {
         let day = try #require(LedgerDate(year: 2026, month: 1, day: 5))
         let draft = JournalEntryDraft(
@@ -92,12 +93,13 @@ struct ConfirmationWriterTests {
             ])
         let rules = PostingRules(masterData: try Repository.masterData())
         let plan = try rules.check(draft, authorization: PostingAuthorization(userName: "U", companyCodes: nil)).get()
-        let xml = writer.render(bulk: bulk(), entries: [entry(companyCode: "1710")], outcomes: [.checked(plan.summary)])
+        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.checked(plan.summary)])
         try validate(xml)
+        #expect(xml.contains("<AccountingDocument> </AccountingDocument><CompanyCode> </CompanyCode><FiscalYear>0000</FiscalYear>"))
         let checked = try ParsedConfirmation(xml).entry(0)
-        #expect(checked.accountingDocument == "0000000000")
-        #expect(checked.companyCode == "1710")
-        #expect(checked.fiscalYear == "2026")
+        #expect(checked.accountingDocument == " ")
+        #expect(checked.companyCode == " ")
+        #expect(checked.fiscalYear == "0000")
         #expect(checked.typeIDs == ["614(RW)"])
         #expect(checked.maximumSeverity == "1")
         #expect(checked.notes == ["Document check without errors: BKPFF $ JGWCLNT100"])
@@ -170,5 +172,39 @@ struct ConfirmationWriterTests {
         let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(rejection)])
         try validate(xml)
         #expect(try ParsedConfirmation(xml).entry(0).notes.allSatisfy { $0.count <= 200 })
+    }
+
+    @Test(
+        "the schema accepts exactly one blank or SAP's value in the key, and nothing else",
+        arguments: [
+            (" ", " ", true), ("0100000000", "1010", true), ("  ", " ", false), (" ", "  ", false), ("", " ", false), (" ", "", false),
+            ("01000000001", "1010", false), ("0100000000", "10101", false), ("\t", " ", false),
+        ])
+    func keyFacets(accountingDocument: String, companyCode: String, valid: Bool) throws {
+        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)])
+            .replacingFirst("<AccountingDocument>0100000000</AccountingDocument>", with: "<AccountingDocument>\(accountingDocument)</AccountingDocument>")
+            .replacingFirst("<CompanyCode>1010</CompanyCode>", with: "<CompanyCode>\(companyCode)</CompanyCode>")
+        let root = try #require(try XMLDoc.parse(xml).rootElement)
+        let issues = schema.validate(root)
+        #expect(issues.isEmpty == valid, "\(issues.map(\.description))")
+    }
+
+    @Test("SAP's other fields: CreationDateTime with 6 fractional digits and Z, lower-case UUIDs, n0 prefix, empty interface name and bulk Log")
+    func sapFieldShapes() throws {
+        let xml = writer.render(bulk: bulk(referenceID: nil), entries: [entry(referenceID: nil)], outcomes: [.rejected(Self.rejection)])
+        try validate(xml)
+        #expect(xml.hasPrefix("<n0:JournalEntryBulkCreateConfirmation xmlns:n0=\"http://sap.com/xi/SAPSCORE/SFIN\"><MessageHeader>"))
+        #expect(xml.contains("<ConfirmationInterfaceOrignName/>"))
+        #expect(xml.hasSuffix("</JournalEntryCreateConfirmation><Log/></n0:JournalEntryBulkCreateConfirmation>"))
+        let confirmation = try ParsedConfirmation(xml)
+        let headers = [try #require(confirmation.root.firstChild(named: "MessageHeader"))]
+            + confirmation.entries.compactMap { $0.firstChild(named: "MessageHeader") }
+        for header in headers {
+            #expect(header.childElements.first?.localName == "UUID")
+            #expect(header.firstChild(named: "ReferenceID") == nil)
+            #expect(header.childText("CreationDateTime") == "2025-03-01T10:00:00.123456Z")
+        }
+        let log = try #require(confirmation.entries.first?.firstChild(named: "Log"))
+        #expect(log.childElements.map(\.localName) == ["MaximumLogItemSeverityCode", "Item", "Item", "Item"])
     }
 }

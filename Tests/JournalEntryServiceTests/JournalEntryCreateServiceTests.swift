@@ -64,10 +64,11 @@ struct JournalEntryCreateServiceTests {
         try validate(payload)
         let confirmation = try ParsedConfirmation(payload)
         let header = try #require(confirmation.root.firstChild(named: "MessageHeader"))
-        #expect(header.childText("ReferenceID") == "MSG-FIXTURE-1")
+        let ids = FixtureIDs.single(fixture)
+        #expect(header.childText("ReferenceID") == ids.message)
         #expect(header.childText("SenderBusinessSystemID") == "JGW")
         let entry = try confirmation.entry(0)
-        #expect(entry.referenceID == "SUB-FIXTURE-1")
+        #expect(entry.referenceID == ids.entry)
         #expect(entry.accountingDocument == "0100000000")
         #expect(entry.companyCode == "1010")
         #expect(entry.fiscalYear == "2025")
@@ -78,8 +79,8 @@ struct JournalEntryCreateServiceTests {
         #expect(stored.map(\.key.description) == ["1010/2025/0100000000"])
         #expect(stored.first?.lines.map(\.amountInTransactionCurrency) == [DecimalAmount(100), DecimalAmount(-100)])
         #expect(stored.first?.postedBy == "INTEGRATION")
-        #expect(stored.first?.source.messageID == "MSG-FIXTURE-1")
-        #expect(stored.first?.source.entryMessageID == "SUB-FIXTURE-1")
+        #expect(stored.first?.source.messageID == ids.message)
+        #expect(stored.first?.source.entryMessageID == ids.entry)
     }
 
     @Test("the full fixture posts a customer and a supplier invoice in their number ranges")
@@ -105,7 +106,7 @@ struct JournalEntryCreateServiceTests {
         let second = try confirmation.entry(1)
         #expect(first.typeIDs == ["605(RW)"])
         #expect(second.referenceID == "SUB-FIXTURE-BULK-2")
-        #expect((second.accountingDocument, second.companyCode, second.fiscalYear) == ("0000000000", "1010", "0000"))
+        #expect((second.accountingDocument, second.companyCode, second.fiscalYear) == (" ", " ", "0000"))
         #expect(second.maximumSeverity == "3")
         #expect(second.typeIDs == ["609(RW)", "702(F5)"])
         #expect(second.notes == ["Error in document: BKPFF $ JGWCLNT100", "Balance in transaction currency 10.00 EUR"])
@@ -214,6 +215,76 @@ struct JournalEntryCreateServiceTests {
         #expect(try await storedEntries().count == 1)
     }
 
+    @Test("the same message ID with another payload after a posting is a Sender fault naming the ID and when it was first received")
+    func payloadConflict() async throws {
+        let original = try Repository.fixture("create_single_soap11.xml")
+        let first = try await handle(original)
+        let firstCreation = try #require(try ParsedConfirmation(first).root.firstChild(named: "MessageHeader")?.childText("CreationDateTime"))
+        let changed = original.replacingFirst(">100.00<", with: ">120.00<").replacingFirst(">-100.00<", with: ">-120.00<")
+        let fault = try #require(try await expectFault(changed))
+        #expect(fault.code == .sender)
+        #expect(
+            fault.reason
+                == "MessageHeader/ID 'MSG-FIXTURE-1' was already used for a different message (first received at \(firstCreation)); nothing was posted. "
+                + "Send this message with a new MessageHeader/ID; resending the original message unchanged returns its confirmation.")
+        let detail = try #require(fault.detailXML)
+        let parsed = try XMLDoc.parse(detail)
+        let root = try #require(parsed.rootElement)
+        #expect(root.isNamed("MessageIDConflict", namespaceURI: "urn:journal-gateway:fault"))
+        #expect(root.childText("MessageID") == "MSG-FIXTURE-1")
+        #expect(root.childText("FirstReceivedAt") == firstCreation)
+        #expect(try await storedEntries().map(\.lines.first?.amountInTransactionCurrency) == [DecimalAmount(parsing: "100.00")])
+
+        #expect(try await handle(original) == first, "the original payload still replays")
+        let keyedByUUID = original.replacingFirst("<ID>MSG-FIXTURE-1</ID>", with: "<UUID>5f0e9b1d-2a3c-4d4e-9f8a-7b6c5d4e3f2a</UUID>")
+        _ = try await handle(keyedByUUID)
+        let uuidFault = try #require(
+            try await expectFault(keyedByUUID.replacingFirst("Office rent March 2025</DocumentHeaderText>", with: "Office rent April 2025</DocumentHeaderText>")))
+        #expect(uuidFault.reason.hasPrefix("MessageHeader/UUID '5f0e9b1d-2a3c-4d4e-9f8a-7b6c5d4e3f2a' was already used for a different message"))
+        #expect(try await storedEntries().count == 2)
+    }
+
+    @Test("the same message reformatted, in SOAP 1.2, with other prefixes, comments, CDATA or a new CreationDateTime is a replay, not a conflict")
+    func replayOfReformattedPayload() async throws {
+        let original = try Repository.fixture("create_single_soap11.xml")
+        let first = try await handle(original)
+        let compact = original.replacingOccurrences(of: ">\\s+<", with: "><", options: .regularExpression)
+        #expect(!compact.contains("\n  <"), "the test must really remove the indentation")
+        let variants = [
+            ("compact", compact),
+            ("SOAP 1.2", original.replacingFirst("http://schemas.xmlsoap.org/soap/envelope/", with: "http://www.w3.org/2003/05/soap-envelope")),
+            ("prefix", original.replacingFirst("xmlns:sfin=", with: "xmlns:x=").replacingFirst("<sfin:JournalEntryBulkCreateRequest>", with: "<x:JournalEntryBulkCreateRequest>")
+                .replacingFirst("</sfin:JournalEntryBulkCreateRequest>", with: "</x:JournalEntryBulkCreateRequest>")),
+            ("comment and CDATA", original.replacingFirst("<CompanyCode>1010</CompanyCode>", with: "<!-- cc --><CompanyCode><![CDATA[1010]]></CompanyCode>")),
+            ("character reference", original.replacingFirst("<GLAccount>65000000</GLAccount>", with: "<GLAccount>&#54;5000000</GLAccount>")),
+            ("creation time", original.replacingFirst("<CreationDateTime>2025-03-01T10:00:00Z</CreationDateTime>", with: "<CreationDateTime>2025-03-02T08:30:00Z</CreationDateTime>")),
+        ]
+        for (name, variant) in variants {
+            #expect(try await handle(variant) == first, "\(name): the same message must replay")
+        }
+        // A value written differently is another message, even if only by a blank.
+        let blank = original.replacingFirst("<DocumentHeaderText>Office rent March 2025</DocumentHeaderText>", with: "<DocumentHeaderText>Office rent March 2025 </DocumentHeaderText>")
+        #expect(try await expectFault(blank)?.reason.contains("already used for a different message") == true)
+        #expect(try await storedEntries().count == 1)
+    }
+
+    @Test("a message whose only entry was rejected does not block its ID: the corrected message posts and then replays")
+    func reprocessingOfRejectedMessage() async throws {
+        let corrected = try Repository.fixture("create_single_soap11.xml")
+        let closedPeriod = corrected.replacingFirst("<PostingDate>2025-03-01</PostingDate>", with: "<PostingDate>2023-03-01</PostingDate>")
+        let rejected = try ParsedConfirmation(try await handle(closedPeriod)).entry(0)
+        #expect(rejected.typeIDs == ["609(RW)", "201(F5)"])
+        #expect(try ParsedConfirmation(try await handle(closedPeriod)).entry(0).typeIDs == ["609(RW)", "201(F5)"], "sent again, it is checked again")
+
+        let postedPayload = try await handle(corrected)
+        let posted = try ParsedConfirmation(postedPayload).entry(0)
+        #expect(posted.typeIDs == ["605(RW)"])
+        #expect(posted.accountingDocument == "0100000000")
+        #expect(try await handle(corrected) == postedPayload, "now the ID is taken: the same payload replays")
+        #expect(try await expectFault(closedPeriod)?.code == .sender, "and the old payload is a conflict")
+        #expect(try await storedEntries().count == 1)
+    }
+
     @Test("without a bulk ID the UUID is the replay key, compared case-insensitively")
     func replayByUUID() async throws {
         let lower = try Repository.fixture("create_single_soap11.xml")
@@ -244,7 +315,7 @@ struct JournalEntryCreateServiceTests {
         let entry = try ParsedConfirmation(payload).entry(0)
         #expect(entry.typeIDs == ["614(RW)"])
         #expect(entry.notes == ["Document check without errors: BKPFF $ JGWCLNT100"])
-        #expect((entry.accountingDocument, entry.companyCode, entry.fiscalYear) == ("0000000000", "1010", "2025"))
+        #expect((entry.accountingDocument, entry.companyCode, entry.fiscalYear) == (" ", " ", "0000"))
         #expect(try await storedEntries().isEmpty)
 
         let posted = try ParsedConfirmation(try await handle(real)).entry(0)

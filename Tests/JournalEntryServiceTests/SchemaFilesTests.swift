@@ -32,7 +32,24 @@ struct SchemaFilesTests {
         #expect(try Repository.schema().validate(envelope.payload).isEmpty == valid)
     }
 
-    @Test("the WSDL imports the create schema and names SAP's operation and soapAction")
+    @Test(
+        "requests keep SAP's strict types: a blank AccountingDocument or CompanyCode in a request is invalid",
+        arguments: [
+            ("<CompanyCode>1010</CompanyCode>", "<CompanyCode>1710</CompanyCode>", "<CompanyCode> </CompanyCode>"),
+            ("<DocumentHeaderText>", "<AccountingDocument>0100000123</AccountingDocument><DocumentHeaderText>",
+             "<AccountingDocument> </AccountingDocument><DocumentHeaderText>"),
+        ])
+    func requestsStayStrict(original: String, filled: String, blank: String) throws {
+        let fixture = try Repository.fixture("create_single_soap11.xml")
+        let schema = try Repository.schema()
+        let valid = try SOAPEnvelope.parse(fixture.replacingFirst(original, with: filled))
+        #expect(schema.validate(valid.payload).isEmpty, "the element is in a valid place")
+        let invalid = try SOAPEnvelope.parse(fixture.replacingFirst(original, with: blank))
+        let issues = schema.validate(invalid.payload)
+        #expect(issues.count == 1 && issues.first?.message.contains("minLength") == true, "\(issues)")
+    }
+
+    @Test("the WSDL file imports the create schema (the gateway serves it inline) and names SAP's operation and soapAction")
     func wsdl() throws {
         let wsdl = try String(
             contentsOf: Repository.root.appendingPathComponent("WSDL/JournalEntryCreateRequestConfirmation_In.wsdl"), encoding: .utf8)

@@ -484,7 +484,7 @@ struct SQLiteLedgerStoreTests {
         let result = try await store.process(inbound(key: "MSG-ATOMIC", [.post(try plan(draft())), .post(try plan(draft()))]), confirmation: renderer)
         let keyless = try await store.process(inbound(key: nil, [.post(try plan(draft()))]), confirmation: renderer)
         #expect(renders.value == 2)
-        #expect(result.confirmation.contains("posted 1010/2025/0100000000; posted 1010/2025/0100000001"))
+        #expect(result.confirmation?.contains("posted 1010/2025/0100000000; posted 1010/2025/0100000001") == true)
         try store.close()
 
         let database = try DatabaseQueue(path: path)

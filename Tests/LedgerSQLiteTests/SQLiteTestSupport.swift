@@ -80,14 +80,17 @@ let plainRenderer: ConfirmationRenderer = { outcomes in
     }.joined(separator: "; ")
 }
 
-func inbound(key: String?, sender: String = "INTEGRATION", isTest: Bool = false, _ actions: [EntrySubmission.Action]) -> InboundMessage {
+func inbound(
+    key: String?, sender: String = "INTEGRATION", isTest: Bool = false, digest: String? = nil,
+    receivedAt: String = "2025-03-01T10:00:00.000000Z", _ actions: [EntrySubmission.Action]
+) -> InboundMessage {
     InboundMessage(
         key: key.map { InboundMessageKey(sender: sender, messageID: $0) }, interface: "JournalEntryCreateRequestConfirmation_In",
         sender: sender, messageID: key, messageUUID: key.map { _ in "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b" },
-        receivedAt: "2025-03-01T10:00:00.000000Z", isTestMessage: isTest,
+        receivedAt: receivedAt, isTestMessage: isTest,
         entries: actions.enumerated().map { index, action in
             EntrySubmission(action: action, messageID: key.map { "\($0)-\(index + 1)" }, messageUUID: nil)
-        })
+        }, payloadDigest: digest)
 }
 
 extension ProcessingResult {
@@ -99,6 +102,12 @@ extension ProcessingResult {
     var isReplay: Bool {
         if case .replayed = self { return true }
         return false
+    }
+
+    /// When the conflicting key was first received, for a `.conflict`.
+    var conflictFirstReceivedAt: String? {
+        if case .conflict(let firstReceivedAt) = self { return firstReceivedAt }
+        return nil
     }
 
     var postedKeys: [DocumentKey] {

@@ -163,6 +163,18 @@ struct DecimalAmountTests {
         #expect(tax == dec(expected))
     }
 
+    @Test(
+        "percentage rounded to a currency rounds once, from the exact product",
+        arguments: [
+            ("62.53", "4.166", 2, "2.60"), ("-62.53", "4.166", 2, "-2.60"), ("375.06", "4.166", 2, "15.62"), ("509.99", "1.001", 2, "5.10"),
+            ("1000", "19", 2, "190"), ("33.33", "19", 2, "6.33"), ("0.50", "19", 2, "0.10"), ("2.63", "19", 0, "0"), ("2.64", "19", 0, "1"),
+            ("1", "0.000049", 6, "0"),
+        ])
+    func percentageRoundedOnce(base: String, percent: String, digits: Int, expected: String) throws {
+        let tax = try #require(dec(base).percentage(dec(percent), roundingToFractionDigits: digits))
+        #expect(tax == dec(expected))
+    }
+
     @Test("sapAmountLimit is ±9999999999999999999999.999999 (22 integer and 6 fractional digits)")
     func sapAmountLimit() {
         #expect(DecimalAmount.sapAmountLimit == dec("9999999999999999999999.999999"))

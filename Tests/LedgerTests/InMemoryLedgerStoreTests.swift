@@ -13,14 +13,15 @@ let plainRenderer: ConfirmationRenderer = { outcomes in
 }
 
 func inbound(
-    key: String?, sender: String = "INTEGRATION", isTest: Bool = false, _ actions: [EntrySubmission.Action], receivedAt: String = "2025-03-01T10:00:00.000000Z"
+    key: String?, sender: String = "INTEGRATION", isTest: Bool = false, digest: String? = nil, _ actions: [EntrySubmission.Action],
+    receivedAt: String = "2025-03-01T10:00:00.000000Z"
 ) -> InboundMessage {
     InboundMessage(
         key: key.map { InboundMessageKey(sender: sender, messageID: $0) }, interface: "JournalEntryCreateRequestConfirmation_In",
         sender: sender, messageID: key, messageUUID: nil, receivedAt: receivedAt, isTestMessage: isTest,
         entries: actions.enumerated().map { index, action in
             EntrySubmission(action: action, messageID: key.map { "\($0)-\(index + 1)" }, messageUUID: nil)
-        })
+        }, payloadDigest: digest)
 }
 
 extension ProcessingResult {
@@ -120,6 +121,34 @@ struct InMemoryLedgerStoreTests {
         let real = try await store.process(inbound(key: "MSG-T", [.post(planned)]), confirmation: plainRenderer)
         #expect(!real.isReplay)
         #expect(real.postedKeys.map(\.documentNumber) == ["0100000000"])
+    }
+
+    @Test("a key whose entries were all rejected does not block: the message is processed again and then posts")
+    func reprocessingAfterRejection() async throws {
+        let rejection = PostingRejection([LedgerMessage(.postingPeriodNotOpen, "003", "2023")])
+        let rejected = try await store.process(inbound(key: "MSG-R", digest: "d1", [.reject(rejection)], receivedAt: "2025-03-01T10:00:00.000000Z"), confirmation: plainRenderer)
+        #expect(rejected.confirmation == "rejected 201(F5)")
+        let corrected = try await store.process(
+            inbound(key: "MSG-R", digest: "d2", [.post(try plan(rentDraft()))], receivedAt: "2025-03-01T11:00:00.000000Z"), confirmation: plainRenderer)
+        #expect(corrected.postedKeys.map(\.documentNumber) == ["0100000000"])
+        let replay = try await store.process(inbound(key: "MSG-R", digest: "d2", [.post(try plan(rentDraft()))]), confirmation: plainRenderer)
+        #expect(replay.isReplay && replay.confirmation == corrected.confirmation)
+        let conflict = try await store.process(inbound(key: "MSG-R", digest: "d3", [.post(try plan(rentDraft()))]), confirmation: plainRenderer)
+        guard case .conflict(let firstReceivedAt) = conflict else {
+            Issue.record("another payload under a posted key must be a conflict, got \(conflict)")
+            return
+        }
+        #expect(firstReceivedAt == "2025-03-01T10:00:00.000000Z")
+        #expect(try await store.journalEntries(JournalEntryQuery()).entries.count == 1)
+    }
+
+    @Test("a test message is answered without the store's records: no replay under a posted key, nothing recorded")
+    func testMessageIgnoresRecords() async throws {
+        let planned = try plan(rentDraft())
+        _ = try await store.process(inbound(key: "MSG-P", digest: "d1", [.post(planned)]), confirmation: plainRenderer)
+        let check = try await store.process(inbound(key: "MSG-P", isTest: true, digest: "d2", [.check(planned)]), confirmation: plainRenderer)
+        #expect(check.outcomes == [.checked(planned.summary)])
+        #expect(try await store.process(inbound(key: "MSG-P", digest: "d1", [.post(planned)]), confirmation: plainRenderer).isReplay)
     }
 
     @Test("messages without a key are never replayed")

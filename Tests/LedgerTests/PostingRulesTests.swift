@@ -411,6 +411,32 @@ struct PostingRulesTests {
         #expect(plan.lines[2].isTaxLine)
     }
 
+    /// Hawaii's general excise tax pass-on rate of 4.166 % on 62.53 USD is exactly 2.6049998 USD:
+    /// 2.60 in cents. Rounding to six places first (2.605000) and then to cents gave 2.61.
+    @Test("the expected tax is rounded once to the currency: 62.53 USD at 4.166 % is 2.60, not 2.61")
+    func taxRoundedOnce() throws {
+        let rules = try customRules { definition in
+            let index = try #require(definition.companyCodes.firstIndex { $0.id == "1710" })
+            definition.companyCodes[index].taxCodes = [
+                try Demo.decode(MasterDataDefinition.TaxCode.self, #"{"code": "H4", "kind": "output", "rate": "4.166", "account": "22000000"}"#)
+            ]
+        }
+        func taxDraft(_ tax: String) -> JournalEntryDraft {
+            let total = (dec("62.53") + dec(tax)).formatted(fractionDigits: 2)
+            var draft = makeDraft(
+                companyCode: "1710", documentType: "DR",
+                items: [glItem("41000000", "-62.53", "USD"), customerItem("17100001", total, "USD"), taxItem("H4", "-" + tax, base: "-62.53", "USD")])
+            draft.doTaxAmountCheck = true
+            return draft
+        }
+        let exact = rules.check(taxDraft("2.60"), authorization: Demo.everyCompanyCode)
+        #expect(exact.plan != nil, "2.60 is the correct tax; got \(exact.messages.map(\.text))")
+
+        let doubleRounded = rules.check(taxDraft("2.61"), authorization: Demo.everyCompanyCode)
+        #expect(doubleRounded.typeIDs == ["707(FF)"])
+        #expect(doubleRounded.messages.first?.text == "Tax entered incorrect (code H4, amount 2.61), correct 2.60 USD")
+    }
+
     @Test("a withholding tax item is rejected with 015(JGW)")
     func withholdingTax() {
         var draft = rentDraft()

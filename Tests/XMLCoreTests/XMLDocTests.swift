@@ -237,6 +237,21 @@ func parseError(_ xml: String, limits: XMLParseLimits = .init()) -> XMLError? {
 }
 
 @Suite struct PlaceholderAndEscapingTests {
+    @Test func processingInstructionsAreRefusedOnlyWhenAsked() throws {
+        let xml = "<?xml version=\"1.0\"?>\n<r>\n  <a><?target some data?></a>\n</r>"
+        // Allowed by default (the XML declaration is not a processing instruction).
+        #expect(try XMLDoc.parse(xml).rootElement?.localName == "r")
+        let error = try #require(parseError(xml, limits: .init(allowsProcessingInstructions: false)))
+        #expect(error.kind == .processingInstructionForbidden)
+        #expect(error.summary.contains("<?target"), "\(error)")
+        #expect(error.issues.first?.line == 3, "\(error.issues)")
+        // The declaration alone is fine.
+        #expect(try XMLDoc.parse("<?xml version=\"1.0\"?><r/>", limits: .init(allowsProcessingInstructions: false)).rootElement != nil)
+        // Before and after the root element too.
+        #expect(parseError("<?pi?><r/>", limits: .init(allowsProcessingInstructions: false))?.kind == .processingInstructionForbidden)
+        #expect(parseError("<r/><?pi?>", limits: .init(allowsProcessingInstructions: false))?.kind == .processingInstructionForbidden)
+    }
+
     @Test func placeholdersAreFound() throws {
         let xml = """
             <r xmlns:x="urn:x">

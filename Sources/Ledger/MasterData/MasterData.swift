@@ -69,8 +69,19 @@ public struct MasterData: Sendable {
 
     /// A problem found in the configuration, with where it is.
     public struct Problem: Error, Sendable, CustomStringConvertible {
+        /// The entry, as the operator reads it: `companyCodes[0] (1010)`.
         public let location: String
         public let message: String
+        /// JSON path of the value at fault inside the ledger definition (`companyCodes[0].currency`),
+        /// so that a caller holding the file can point at its line; `nil` = the entry at `location`.
+        public let path: String?
+
+        public init(location: String, message: String, path: String? = nil) {
+            self.location = location
+            self.message = message
+            self.path = path
+        }
+
         public var description: String { "\(location): \(message)" }
     }
 
@@ -82,174 +93,21 @@ public struct MasterData: Sendable {
         }
     }
 
-    /// Checks a definition and indexes it. Throws ``InvalidDefinition`` listing every problem.
+    /// Checks a definition and indexes it. Throws ``InvalidDefinition`` listing every problem,
+    /// each once (see `MasterDataValidator` for what is checked).
     public init(definition: MasterDataDefinition) throws(InvalidDefinition) {
-        var problems: [Problem] = []
-        func problem(_ location: String, _ message: String) { problems.append(Problem(location: location, message: message)) }
-
-        var currencies: [String: Currency] = [:]
-        for (index, currency) in definition.currencies.enumerated() {
-            let location = "currencies[\(index)]"
-            guard currency.code.count == 3, currency.code.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-                problem(location, "currency code '\(currency.code)' must be three upper-case letters")
-                continue
-            }
-            guard (0...3).contains(currency.decimals) else {
-                problem(location, "decimals of \(currency.code) must be 0…3, not \(currency.decimals)")
-                continue
-            }
-            if currencies[currency.code] != nil { problem(location, "currency \(currency.code) is defined twice") }
-            currencies[currency.code] = Currency(code: currency.code, decimals: currency.decimals)
+        let indexed: MasterDataValidator.Indexed
+        switch MasterDataValidator.index(definition) {
+        case .success(let result): indexed = result
+        case .failure(let error): throw error
         }
-
-        var rates: [String: ExchangeRateValue] = [:]
-        for (index, rate) in definition.exchangeRates.enumerated() {
-            let location = "exchangeRates[\(index)]"
-            if currencies[rate.from] == nil { problem(location, "unknown currency '\(rate.from)'") }
-            if currencies[rate.to] == nil { problem(location, "unknown currency '\(rate.to)'") }
-            guard let value = ExchangeRateValue(parsing: rate.rate), value.isPositive else {
-                problem(location, "rate '\(rate.rate)' is not a positive decimal number")
-                continue
-            }
-            rates[rate.from + ">" + rate.to] = value
-        }
-
-        var charts: [String: [String: Account]] = [:]
-        for (chartIndex, chart) in definition.chartsOfAccounts.enumerated() {
-            var accounts: [String: Account] = [:]
-            for (index, account) in chart.accounts.enumerated() {
-                let location = "chartsOfAccounts[\(chartIndex)].accounts[\(index)]"
-                let number = MasterData.canonicalNumber(account.number)
-                guard !number.isEmpty, number.count <= 10 else {
-                    problem(location, "account number '\(account.number)' must have 1…10 characters")
-                    continue
-                }
-                var reconciliation: ReconciliationKind?
-                if let kind = account.reconciliation {
-                    reconciliation = ReconciliationKind(rawValue: kind)
-                    if reconciliation == nil { problem(location, "reconciliation must be \"customer\" or \"vendor\", not '\(kind)'") }
-                }
-                if accounts[number] != nil { problem(location, "account \(number) is defined twice in chart \(chart.id)") }
-                accounts[number] = Account(
-                    number: number, name: account.name, reconciliation: reconciliation, openItemManaged: account.openItemManaged ?? false)
-            }
-            charts[chart.id] = accounts
-        }
-
-        var companyCodes: [String: CompanyCode] = [:]
-        for (ccIndex, cc) in definition.companyCodes.enumerated() {
-            let location = "companyCodes[\(ccIndex)] (\(cc.id))"
-            guard (1...4).contains(cc.id.count) else {
-                problem(location, "company code id must have 1…4 characters")
-                continue
-            }
-            guard let currency = currencies[cc.currency] else {
-                problem(location, "unknown currency '\(cc.currency)'")
-                continue
-            }
-            guard let chart = charts[cc.chartOfAccounts] else {
-                problem(location, "unknown chart of accounts '\(cc.chartOfAccounts)'")
-                continue
-            }
-            var accounts = Set<String>()
-            if let listed = cc.accounts {
-                for number in listed.map(MasterData.canonicalNumber) {
-                    if chart[number] == nil { problem(location, "account \(number) is not in chart \(cc.chartOfAccounts)") }
-                    accounts.insert(number)
-                }
-            } else {
-                accounts = Set(chart.keys)
-            }
-            var taxCodes: [String: TaxCode] = [:]
-            for tax in cc.taxCodes ?? [] {
-                let account = MasterData.canonicalNumber(tax.account)
-                guard let kind = TaxKind(rawValue: tax.kind) else {
-                    problem(location, "tax code \(tax.code): kind must be \"output\" or \"input\", not '\(tax.kind)'")
-                    continue
-                }
-                guard let rate = DecimalAmount(parsing: tax.rate), !rate.isNegative else {
-                    problem(location, "tax code \(tax.code): rate '\(tax.rate)' is not a decimal percentage")
-                    continue
-                }
-                if !accounts.contains(account) { problem(location, "tax code \(tax.code): account \(account) is not in the company code") }
-                taxCodes[tax.code] = TaxCode(code: tax.code, kind: kind, rate: rate, account: account)
-            }
-            var ranges: [String: NumberRange] = [:]
-            for range in cc.numberRanges {
-                guard range.from.count == 10, range.to.count == 10, let first = Int64(range.from), let last = Int64(range.to), first >= 0,
-                    first <= last
-                else {
-                    problem(location, "number range \(range.id): from/to must be 10-digit numbers with from ≤ to")
-                    continue
-                }
-                ranges[range.id] = NumberRange(id: range.id, first: first, last: last)
-            }
-            if companyCodes[cc.id] != nil { problem(location, "company code \(cc.id) is defined twice") }
-            companyCodes[cc.id] = CompanyCode(
-                id: cc.id, name: cc.name, currency: currency, chartOfAccounts: cc.chartOfAccounts, accounts: accounts,
-                taxCodes: taxCodes, numberRanges: ranges)
-        }
-
-        var documentTypes: [String: DocumentType] = [:]
-        for (index, type) in definition.documentTypes.enumerated() {
-            let location = "documentTypes[\(index)] (\(type.code))"
-            let accountTypes = Set(type.accountTypes ?? "SDK")
-            if !accountTypes.isSubset(of: ["S", "D", "K"]) { problem(location, "accountTypes may only contain S, D and K") }
-            for cc in companyCodes.values where cc.numberRanges[type.numberRange] == nil {
-                problem(location, "number range \(type.numberRange) is not defined in company code \(cc.id)")
-            }
-            documentTypes[type.code] = DocumentType(
-                code: type.code, name: type.name, numberRange: type.numberRange, accountTypes: accountTypes)
-        }
-
-        func partners(_ list: [MasterDataDefinition.BusinessPartner], kind: ReconciliationKind, key: String) -> [String: BusinessPartner] {
-            var result: [String: BusinessPartner] = [:]
-            for (index, partner) in list.enumerated() {
-                let location = "\(key)[\(index)] (\(partner.id))"
-                let id = MasterData.canonicalNumber(partner.id)
-                var reconciliation: [String: String] = [:]
-                for (ccID, accountNumber) in partner.companyCodes {
-                    let account = MasterData.canonicalNumber(accountNumber)
-                    guard let cc = companyCodes[ccID] else {
-                        problem(location, "unknown company code '\(ccID)'")
-                        continue
-                    }
-                    guard cc.accounts.contains(account), charts[cc.chartOfAccounts]?[account]?.reconciliation == kind else {
-                        problem(location, "account \(account) is not a \(kind.rawValue) reconciliation account of company code \(ccID)")
-                        continue
-                    }
-                    reconciliation[ccID] = account
-                }
-                if result[id] != nil { problem(location, "\(kind.rawValue) \(id) is defined twice") }
-                result[id] = BusinessPartner(id: id, name: partner.name, reconciliationAccounts: reconciliation)
-            }
-            return result
-        }
-        let customers = partners(definition.customers, kind: .customer, key: "customers")
-        let vendors = partners(definition.vendors, kind: .vendor, key: "vendors")
-
-        for (index, range) in definition.openPostingPeriods.enumerated() {
-            let location = "openPostingPeriods[\(index)]"
-            if range.companyCode != "*" && companyCodes[range.companyCode] == nil {
-                problem(location, "unknown company code '\(range.companyCode)'")
-            }
-            if !(1...16).contains(range.fromPeriod) || !(1...16).contains(range.toPeriod) {
-                problem(location, "periods must be 1…16")
-            }
-            if (range.fromYear, range.fromPeriod) > (range.toYear, range.toPeriod) {
-                problem(location, "from (\(range.fromYear)/\(range.fromPeriod)) is after to (\(range.toYear)/\(range.toPeriod))")
-            }
-        }
-
-        if companyCodes.isEmpty && problems.isEmpty { problem("companyCodes", "at least one company code is needed") }
-        guard problems.isEmpty else { throw InvalidDefinition(problems: problems) }
-        self.currencies = currencies
-        self.companyCodes = companyCodes
-        self.charts = charts
-        self.documentTypes = documentTypes
-        self.customers = customers
-        self.vendors = vendors
-        self.exchangeRates = rates
+        self.currencies = indexed.currencies
+        self.companyCodes = indexed.companyCodes
+        self.charts = indexed.charts
+        self.documentTypes = indexed.documentTypes
+        self.customers = indexed.customers
+        self.vendors = indexed.vendors
+        self.exchangeRates = indexed.exchangeRates
         self.openPeriods = definition.openPostingPeriods
     }
 

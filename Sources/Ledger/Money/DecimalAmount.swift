@@ -154,7 +154,20 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// `self × percent ÷ 100` (a tax rate in percent), rounded to six fractional digits.
     public func percentage(_ percent: DecimalAmount) -> DecimalAmount? {
-        Self.mulDiv(micros, percent.micros, Self.unit * 100).map(DecimalAmount.init(micros:))
+        percentage(percent, roundingToFractionDigits: Self.scale)
+    }
+
+    /// `self × percent ÷ 100` (a tax rate in percent), rounded once, half away from zero, to
+    /// `digits` fractional digits; `nil` on overflow.
+    ///
+    /// Rounding once matters: `62.53 × 4.166 %` is exactly `2.6049998`, which is `2.60` in
+    /// cents, whereas rounding to six digits first (`2.605000`) and then to cents gives `2.61`.
+    public func percentage(_ percent: DecimalAmount, roundingToFractionDigits digits: Int) -> DecimalAmount? {
+        precondition(digits >= 0 && digits <= Self.scale)
+        let step = Int128(10).power(Self.scale - digits)
+        let (divisor, overflow) = (Self.unit * 100).multipliedReportingOverflow(by: step)
+        guard !overflow else { return nil }
+        return Self.mulDiv(micros, percent.micros, divisor).flatMap { Self.scaledUp($0, by: step) }
     }
 
     /// `a × b ÷ c` with a 256-bit intermediate, rounded half away from zero.

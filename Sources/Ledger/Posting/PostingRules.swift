@@ -174,7 +174,7 @@ public struct PostingRules: Sendable {
                     if base.currency != transactionCurrencyCode {
                         fail(LedgerMessage(.transactionCurrencyNotUnique, label, base.currency, transactionCurrencyCode))
                     } else if draft.doTaxAmountCheck, let transactionCurrency,
-                        let expected = base.value.magnitude.percentage(tax.rate)?.rounded(toFractionDigits: transactionCurrency.decimals),
+                        let expected = base.value.magnitude.percentage(tax.rate, roundingToFractionDigits: transactionCurrency.decimals),
                         expected != amount.magnitude
                     {
                         fail(

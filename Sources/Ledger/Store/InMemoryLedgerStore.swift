@@ -1,13 +1,20 @@
 import Synchronization
 
 /// A ``LedgerStore`` that keeps everything in memory. It follows the same contract as the
-/// durable stores (gapless numbers per company code, fiscal year and number range; replays)
-/// and is meant for tests.
+/// durable stores (gapless numbers per company code, fiscal year and number range; replays,
+/// conflicts and reprocessing by key) and is meant for tests.
 public final class InMemoryLedgerStore: LedgerStore {
+    private struct Recorded {
+        var confirmation: String
+        var payloadDigest: String?
+        var postedCount: Int
+        var firstReceivedAt: String
+    }
+
     private struct State {
         var entries: [DocumentKey: StoredJournalEntry] = [:]
         var nextNumbers: [String: Int64] = [:]
-        var confirmations: [InboundMessageKey: String] = [:]
+        var messages: [InboundMessageKey: Recorded] = [:]
     }
 
     private let state = Mutex(State())
@@ -19,8 +26,20 @@ public final class InMemoryLedgerStore: LedgerStore {
     }
 
     public func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
-        state.withLock { state in
-            if let key = message.key, let stored = state.confirmations[key] { return .replayed(confirmation: stored) }
+        if message.isTestMessage {
+            return .processed(outcomes: message.checkOnlyOutcomes, confirmation: confirmation(message.checkOnlyOutcomes))
+        }
+        return state.withLock { state in
+            var firstReceivedAt = message.receivedAt
+            if let key = message.key, let recorded = state.messages[key] {
+                if recorded.postedCount > 0 {
+                    if let stored = recorded.payloadDigest, let digest = message.payloadDigest, stored != digest {
+                        return .conflict(firstReceivedAt: recorded.firstReceivedAt)
+                    }
+                    return .replayed(confirmation: recorded.confirmation)
+                }
+                firstReceivedAt = recorded.firstReceivedAt  // nothing of it was posted: process it again
+            }
             var outcomes: [EntryOutcome] = []
             for entry in message.entries {
                 switch entry.action {
@@ -50,7 +69,11 @@ public final class InMemoryLedgerStore: LedgerStore {
                 }
             }
             let rendered = confirmation(outcomes)
-            if let key = message.key, !message.isTestMessage { state.confirmations[key] = rendered }
+            if let key = message.key {
+                let postedCount = outcomes.count { if case .posted = $0 { true } else { false } }
+                state.messages[key] = Recorded(
+                    confirmation: rendered, payloadDigest: message.payloadDigest, postedCount: postedCount, firstReceivedAt: firstReceivedAt)
+            }
             return .processed(outcomes: outcomes, confirmation: rendered)
         }
     }
@@ -58,6 +81,9 @@ public final class InMemoryLedgerStore: LedgerStore {
     public func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry? {
         state.withLock { $0.entries[key] }
     }
+
+    /// Always writable.
+    public func checkWritable() async throws {}
 
     public func journalEntries(_ query: JournalEntryQuery) async throws -> JournalEntryPage {
         state.withLock { state in

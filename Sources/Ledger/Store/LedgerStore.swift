@@ -81,14 +81,19 @@ public struct InboundMessage: Sendable {
     public var messageUUID: String?
     /// UTC timestamp, ISO 8601 with microseconds.
     public var receivedAt: String
-    /// `true` when the whole message is a check (`TestDataIndicator` on the bulk header): it is
-    /// not recorded, so the same ID can be posted for real later.
+    /// `true` when the whole message is a check (`TestDataIndicator` on the bulk header, or on
+    /// every entry): the store neither looks it up nor records it and writes nothing at all, so
+    /// the same ID can be posted for real later. Its entries are `.check` or `.reject`.
     public var isTestMessage: Bool
     public var entries: [EntrySubmission]
+    /// A digest of the message's payload (hex SHA-256 of its canonical form), recorded with the
+    /// message: a later message with the same key but another digest is a ``ProcessingResult/conflict(firstReceivedAt:)``.
+    /// `nil` when the caller has none; then the same key is always a replay.
+    public var payloadDigest: String?
 
     public init(
         key: InboundMessageKey?, interface: String, sender: String, messageID: String?, messageUUID: String?,
-        receivedAt: String, isTestMessage: Bool, entries: [EntrySubmission]
+        receivedAt: String, isTestMessage: Bool, entries: [EntrySubmission], payloadDigest: String? = nil
     ) {
         self.key = key
         self.interface = interface
@@ -98,6 +103,18 @@ public struct InboundMessage: Sendable {
         self.receivedAt = receivedAt
         self.isTestMessage = isTestMessage
         self.entries = entries
+        self.payloadDigest = payloadDigest
+    }
+
+    /// The outcomes of a check-only message: computed without the store (nothing is numbered or
+    /// written). A `.post` entry in a test message is reported as checked.
+    public var checkOnlyOutcomes: [EntryOutcome] {
+        entries.map { entry in
+            switch entry.action {
+            case .reject(let rejection): .rejected(rejection)
+            case .check(let plan), .post(let plan): .checked(plan.summary)
+            }
+        }
     }
 }
 
@@ -119,15 +136,29 @@ extension PostingPlan {
 }
 
 /// The result of handing a message to the store.
+///
+/// The rules for a message whose key was seen before, in this order:
+/// 1. The recorded message has no posted entry (all rejected or checked): the key does not block;
+///    the message is processed again as a new attempt (`.processed`).
+/// 2. The recorded message has a posted entry and the same payload digest (or either digest is
+///    unknown): `.replayed` with the original confirmation; nothing is posted.
+/// 3. The recorded message has a posted entry and another payload digest: `.conflict`; nothing
+///    is posted or recorded.
 public enum ProcessingResult: Sendable {
-    /// The message was new: these are its outcomes (in entry order) and its confirmation.
+    /// The message was new (or its earlier attempts posted nothing): these are its outcomes (in
+    /// entry order) and its confirmation.
     case processed(outcomes: [EntryOutcome], confirmation: String)
     /// The message had been processed before: nothing was posted; this is the original confirmation.
     case replayed(confirmation: String)
+    /// The key was already used for a message with a different payload that posted entries;
+    /// nothing was posted. `firstReceivedAt` is when that key was first received (UTC, ISO 8601).
+    case conflict(firstReceivedAt: String)
 
-    public var confirmation: String {
+    /// The confirmation to answer with; `nil` for a conflict.
+    public var confirmation: String? {
         switch self {
         case .processed(_, let confirmation), .replayed(let confirmation): confirmation
+        case .conflict: nil
         }
     }
 }
@@ -215,12 +246,17 @@ public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
 /// Contract:
 /// - `process` posts every `.post` entry of a message atomically *per entry*; an entry is
 ///   either stored with all its lines and a fresh gapless document number, or not at all.
-/// - When the message has a key that was already recorded, nothing is posted and the stored
-///   confirmation comes back (`.replayed`).
+/// - A message with a key that was already recorded follows the rules of ``ProcessingResult``:
+///   reprocessed when nothing of it was posted, else replayed (same payload) or a conflict.
+/// - A test message (``InboundMessage/isTestMessage``) is answered from its checks alone:
+///   no lookup, no transaction, nothing written, no fsync.
 /// - The confirmation is rendered from the outcomes inside the same transaction that records
 ///   the message and its entries, and it is durable before `process` returns.
 public protocol LedgerStore: Sendable {
     func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult
     func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry?
     func journalEntries(_ query: JournalEntryQuery) async throws -> JournalEntryPage
+    /// Readiness (`GET /ready`): returns when the store is open and can take a write right now;
+    /// throws a ``LedgerStoreError`` saying why not (e.g. the database is read-only). Changes nothing.
+    func checkWritable() async throws
 }
