@@ -14,7 +14,7 @@ for pkg in libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${1:-}" = "--with-test-tools" ]; then
-    for pkg in libxml2-utils python3-pip; do
+    for pkg in libxml2-utils python3-pip openssl; do
         dpkg -s "$pkg" >/dev/null 2>&1 || { command -v pip3 >/dev/null 2>&1 && [ "$pkg" = python3-pip ]; } || missing+=("$pkg")
     done
 fi

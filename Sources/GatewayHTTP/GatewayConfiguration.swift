@@ -9,8 +9,9 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var systemID: String
         /// Named in `605(RW)` when a request has no `OriginalReferenceDocumentLogicalSystem`.
         public var logicalSystem: String
-        /// Base URL written into served WSDLs (e.g. `https://gateway.example.com`); when absent,
-        /// the request's `Host` header is used.
+        /// Base URL written into served WSDLs, path prefix included (e.g. `https://proxy.example.com/finance`
+        /// behind a reverse proxy); when absent, `https://` over TLS (else `http://`) and the request's
+        /// `Host` header, or the listening address when `Host` is not a plain host[:port].
         public var publicBaseURL: String?
     }
 

@@ -10,8 +10,9 @@ import Synchronization
 /// so a confirmation is never sent before its postings are on disk.
 ///
 /// Writes go through a group-commit writer: messages that arrive while a commit is running
-/// are collected and written together in the next transaction (one fsync for all of them),
-/// each message in its own savepoint. Throughput grows with concurrency while every caller
+/// are collected and written together in the next transaction (one fsync for all of them);
+/// when that transaction fails, the batch is written again one message per transaction, so a
+/// failing message is rolled back alone. Throughput grows with concurrency while every caller
 /// still waits for its own durable commit. Reads use WAL readers and never wait for writes.
 public final class SQLiteLedgerStore: LedgerStore {
     private let pool: DatabasePool
