@@ -38,6 +38,9 @@ let package = Package(
         // SOAP 1.1/1.2 envelopes and faults.
         .target(name: "SOAPCore", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
 
+        // Confirmation delivery as data: retry schedule and delivery state machine. No I/O.
+        .target(name: "ConfirmationDelivery", swiftSettings: swiftSettings),
+
         // Pure-Swift double-entry ledger: master data, posting rules, store protocol. No I/O.
         .target(name: "Ledger", swiftSettings: swiftSettings),
 
@@ -106,6 +109,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfirmationDeliveryTests", dependencies: ["ConfirmationDelivery"], swiftSettings: swiftSettings),
         .testTarget(name: "JournalEntryServiceTests", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore", "Ledger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayHTTPTests",

@@ -22,6 +22,12 @@ struct HashPassword: AsyncParsableCommand {
 
     func run() async throws {
         guard let password = readLine(strippingNewline: true), !password.isEmpty else { throw ValidationError("no password on stdin") }
+        // The logon refuses such passwords before bcrypt (which ignores a NUL and everything after byte 72),
+        // so a hash of one could never be logged on with.
+        if password.utf8.contains(0) { throw ValidationError("the password contains a NUL byte, which a logon never accepts") }
+        if password.utf8.count > 72 {
+            throw ValidationError("the password has \(password.utf8.count) bytes; bcrypt uses at most 72 and a logon refuses longer ones")
+        }
         print(Bcrypt.hash(password, cost: UInt8(cost)))
     }
 }

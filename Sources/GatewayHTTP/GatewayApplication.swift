@@ -45,6 +45,10 @@ public struct GatewaySettings: Sendable {
     public var masterData: MasterData
     /// HTTPS (certificate, key, client certificates); `nil` = plain HTTP, for loopback demos.
     public var tls: TLSSettings?
+    /// A connection on which nothing arrives for this long while no answer is being worked on (no
+    /// request yet, a request head or body that stalls, an idle keep-alive) is closed, so that
+    /// clients that open connections and send nothing cannot use up the process's file descriptors.
+    public var idleTimeout: Duration = .seconds(60)
 
     public init(
         host: String, port: Int, resourceDirectory: String, configuration: GatewayConfiguration, masterData: MasterData, tls: TLSSettings? = nil
@@ -142,7 +146,7 @@ public enum GatewayApplication {
 
         tls?.warnIfExpiring(logger: logger)
         return Application(
-            router: router, server: .gateway(tls: tls, logger: logger),
+            router: router, server: .gateway(tls: tls, idleTimeout: settings.idleTimeout, logger: logger),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "journal-gateway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)

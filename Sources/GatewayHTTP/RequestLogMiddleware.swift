@@ -72,7 +72,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             entries: soapInterface == nil ? nil : facts.result.map { ($0.posted, $0.rejected, $0.checked) })
         if let logonFailure { metrics.logonFailed(interface: interface, reason: logonFailure) }
 
-        let level = Self.level(of: outcome)
+        // A refused logon is `notice` on every route (also a 503 `overloaded` outside SOAP): an attack, not a gateway failure.
+        let level = logonFailure != nil ? Swift.min(Self.level(of: outcome), .notice) : Self.level(of: outcome)
         guard level >= logger.logLevel else { return }
         var metadata: Logger.Metadata = [
             "requestID": .string(context.requestID),
@@ -84,8 +85,11 @@ struct RequestLogMiddleware: RouterMiddleware {
             "durationMs": .stringConvertible((duration.inMilliseconds * 1000).rounded() / 1000),
         ]
         if let remote = context.remoteAddress.flatMap(Self.describe) { metadata["remoteAddress"] = .string(remote) }
-        // The authenticated user, else the name a failed logon claimed (never the password).
-        if let user = facts.user ?? request.headers.basic?.username { metadata["user"] = .string(Self.sanitized(user, limit: 64)) }
+        // The authenticated user, else the name a failed logon claimed (never the password). On a
+        // route without logon (health, WSDL) an `Authorization` header was never checked: no user.
+        if let user = facts.user ?? (logonFailure != nil ? request.headers.basic?.username : nil) {
+            metadata["user"] = .string(Self.sanitized(user, limit: 64))
+        }
         if let method = facts.logonMethod { metadata["logon"] = .string(method.rawValue) }
         if let logonFailure { metadata["logonFailure"] = .string(logonFailure) }
         if let messageID = facts.messageID { metadata["messageID"] = .string(Self.sanitized(messageID, limit: 100)) }

@@ -90,6 +90,11 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         attributes.map { attribute in
             var value = ""
             for (index, character) in attribute.value.enumerated() {
+                // A control character (a line feed would forge log lines) as RFC 4514's `\XX` per UTF-8 byte.
+                if character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                    for byte in String(character).utf8 { value += "\\" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) }
+                    continue
+                }
                 let special = ",+\"\\<>;=".contains(character) || (index == 0 && (character == "#" || character == " "))
                 if special { value.append("\\") }
                 value.append(character)

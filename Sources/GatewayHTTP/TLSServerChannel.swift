@@ -42,11 +42,13 @@ extension TLSServerChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1, over TLS (with the gateway's handshake logging) when `tls` is given.
-    static func gateway(tls: TLSMaterial?, logger: Logger) -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
+    /// HTTP/1.1, over TLS (with the gateway's handshake logging) when `tls` is given; a connection
+    /// idle for `idleTimeout` (nothing received, no answer in progress) is closed.
+    static func gateway(tls: TLSMaterial?, idleTimeout: Duration, logger: Logger) -> HTTPServerBuilder {
+        let configuration = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+        guard let tls else { return .http1(configuration: configuration) }
         return HTTPServerBuilder { responder in
-            TLSServerChannel(base: HTTP1Channel(responder: responder, configuration: .init()), material: tls, logger: logger)
+            TLSServerChannel(base: HTTP1Channel(responder: responder, configuration: configuration), material: tls, logger: logger)
         }
     }
 }

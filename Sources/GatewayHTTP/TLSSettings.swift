@@ -11,6 +11,16 @@ public enum ClientCertificateMode: String, Codable, Sendable, CaseIterable {
     case optional
     /// Every client must present a valid certificate of `tls.clientCA`, else the handshake fails.
     case required
+
+    /// Reads `"none"`, `"optional"` or `"required"`; any other value is an error that names the allowed ones.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let mode = Self(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be \"none\", \"optional\" or \"required\", not '\(text)'")
+        }
+        self = mode
+    }
 }
 
 /// HTTPS settings of `journal-gateway serve`: where the server's certificate chain and key are,

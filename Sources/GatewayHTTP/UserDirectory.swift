@@ -172,7 +172,8 @@ public final class UserDirectory: Sendable {
 
     private func log(_ failure: LogonFailure, remoteAddress: String?) {
         var metadata: Logger.Metadata = ["reason": .string(failure.reason.rawValue), "remote": .string(remoteAddress ?? "unknown")]
-        if let name = failure.userName { metadata["user"] = .string(name) }
+        // Client-supplied: control characters (a line feed would forge log lines) become `?`.
+        if let name = failure.userName { metadata["user"] = .string(RequestLogMiddleware.sanitized(name, limit: 64)) }
         if let certificate = failure.certificate {
             metadata["subject"] = .string("\(certificate.subject)")
             metadata["sha256"] = .string(certificate.fingerprint)
