@@ -145,6 +145,13 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
         let text = "\(error)"
         if text.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") { return (.notice, "no client certificate presented (tls.clientCertificates is 'required')") }
         if text.contains("UNSUPPORTED_PROTOCOL") { return (.notice, "the client offers no TLS version the gateway accepts (TLS 1.2 or 1.3)") }
+        for alert in ["ALERT_UNKNOWN_CA", "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_UNKNOWN", "ALERT_CERTIFICATE_EXPIRED"] where text.contains(alert) {
+            return (
+                .notice,
+                "the client refused the gateway's certificate (TLS alert \(alert.dropFirst(6).lowercased())): the client must trust the CA "
+                    + "of tls.certificateChain, the chain must include the intermediates, and the certificate must name the host the client uses"
+            )
+        }
         if text.contains("HTTP_REQUEST") { return (.notice, "the client sent plain HTTP to the HTTPS port") }
         if text.contains("EOF during handshake") || text.contains("uncleanShutdown") { return (.debug, "the connection was closed during the handshake") }
         return (.notice, text)

@@ -193,6 +193,22 @@ struct HTTPSTests {
         }
     }
 
+    @Test("a client that does not trust the gateway's certificate aborts the handshake, and the log says so in plain words")
+    func clientRefusesServerCertificate() async throws {
+        let log = HTTPSTestLog()
+        try await withHTTPSGateway(log: log) { gateway, _ in
+            // The system CAs only: the test CA is unknown to curl, which aborts with an 'unknown CA' alert.
+            let child = try ChildProcess(
+                executable: "/usr/bin/env",
+                arguments: ["curl", "-sS", "--tlsv1.2", "--tls-max", "1.2", "https://127.0.0.1:\(gateway.port)/health"],
+                timeLimit: .seconds(20))
+            let (exit, output) = await child.waitForExit()
+            #expect(!(exit.reason == .exit && exit.status == 0), "the handshake succeeded: \(output)")
+            let line = try #require(try await log.waitFor("TLS handshake failed"), "\(log.all)")
+            #expect(line.metadata["reason"]?.hasPrefix("the client refused the gateway's certificate (TLS alert unknown_ca)") == true, "\(line)")
+        }
+    }
+
     @Test("TLS 1.2 and 1.3 are accepted, TLS 1.1 is refused (and logged); HTTP/1.1 is negotiated by ALPN")
     func tlsVersions() async throws {
         let log = HTTPSTestLog()
