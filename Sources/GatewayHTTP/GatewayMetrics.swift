@@ -93,22 +93,23 @@ public final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ name: String, _ labels: [(String, String)]) -> Metrics.Counter {
-        let key = SeriesKey(name: name, labels: labels.map(\.1))
-        return counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Metrics.Counter(label: name, dimensions: labels, factory: factory)
-            cache[key] = counter
-            return counter
-        }
+        Self.cached(in: counters, name, labels) { Metrics.Counter(label: name, dimensions: labels, factory: factory) }
     }
 
     private func timer(_ name: String, _ labels: [(String, String)]) -> Metrics.Timer {
+        Self.cached(in: timers, name, labels) { Metrics.Timer(label: name, dimensions: labels, factory: factory) }
+    }
+
+    /// The series `name` with these label values from `cache`, created once.
+    private static func cached<Metric: Sendable>(
+        in cache: borrowing Mutex<[SeriesKey: Metric]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
+    ) -> Metric {
         let key = SeriesKey(name: name, labels: labels.map(\.1))
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let timer = Metrics.Timer(label: name, dimensions: labels, factory: factory)
-            cache[key] = timer
-            return timer
+        return cache.withLock { series in
+            if let metric = series[key] { return metric }
+            let metric = make()
+            series[key] = metric
+            return metric
         }
     }
 }
