@@ -1,4 +1,4 @@
-public import XMLCore
+import XMLCore
 
 /// The `Content-Type` of a SOAP request, parsed (RFC 9110 §8.3.1: `type "/" subtype *( OWS ";"
 /// OWS name "=" ( token / quoted-string ) )`) and compared exactly: type and subtype
