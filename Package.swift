@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "ConfirmationDelivery", swiftSettings: swiftSettings),
 
         // Pure-Swift double-entry ledger: master data, posting rules, store protocol. No I/O.
-        .target(name: "Ledger", swiftSettings: swiftSettings),
+        .target(name: "Ledger", dependencies: ["ConfirmationDelivery"], swiftSettings: swiftSettings),
 
         // Embedded SQLite ledger store (GRDB, WAL, group commit).
         .target(
@@ -51,6 +51,16 @@ let package = Package(
                 "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The store contract as a suite of checks every LedgerStore implementation runs.
+        .target(name: "LedgerStoreConformance", dependencies: ["Ledger", "ConfirmationDelivery"], swiftSettings: swiftSettings),
+
+        // The configuration file: reading, decoding, checking (HTTP, workers and CLI share it).
+        .target(
+            name: "GatewayConfig",
+            dependencies: ["Ledger", "ConfirmationDelivery", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -68,7 +78,7 @@ let package = Package(
         .target(
             name: "GatewayHTTP",
             dependencies: [
-                "JournalEntryService", "SOAPCore", "Ledger",
+                "JournalEntryService", "GatewayConfig", "SOAPCore", "Ledger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -84,11 +94,36 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Long-running work besides HTTP: posting accepted bulk messages, delivering confirmations.
+        .target(
+            name: "GatewayWorkers",
+            dependencies: [
+                "Ledger", "ConfirmationDelivery", "CurlClient", "JournalEntryService", "SOAPCore", "XMLCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Assembles the running gateway: operations, HTTP server, posting worker, dispatcher, as services.
+        .target(
+            name: "GatewayRuntime",
+            dependencies: [
+                "GatewayHTTP", "GatewayWorkers", "GatewayConfig", "JournalEntryService", "Ledger", "ConfirmationDelivery", "SOAPCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The `journal-gateway` command.
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService",
+                "GatewayHTTP", "GatewayConfig", "GatewayWorkers", "GatewayRuntime", "LedgerSQLite", "Ledger", "JournalEntryService", "CurlClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -106,15 +141,27 @@ let package = Package(
 
         .testTarget(name: "XMLCoreTests", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPCoreTests", dependencies: ["SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerStoreConformance", "ConfirmationDelivery"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger", "LedgerStoreConformance", "ConfirmationDelivery", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfirmationDeliveryTests", dependencies: ["ConfirmationDelivery"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "Ledger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayWorkersTests",
+            dependencies: [
+                "GatewayWorkers", "Ledger", "ConfirmationDelivery", "CurlClient", "JournalEntryService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JournalEntryServiceTests", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore", "Ledger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayHTTPTests",
             dependencies: [
-                "GatewayHTTP", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore", "CurlClient",
+                "GatewayHTTP", "GatewayConfig", "GatewayWorkers", "GatewayRuntime", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore", "CurlClient", "ConfirmationDelivery",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -83,3 +83,28 @@ extension DeliveryState {
         }
     }
 }
+
+extension DeliveryState {
+    /// An operator asks for the next attempt now: a pending or retry-scheduled delivery becomes due
+    /// at `now` (same attempt, same budget). A delivery already due stays as it is.
+    /// - Throws: ``DeliveryTransitionError/notWaiting(_:)`` unless pending or retry scheduled.
+    public mutating func expedite(now: Date) throws(DeliveryTransitionError) -> DeliveryAction {
+        switch phase {
+        case .pending(let attempt, let at) where at > now: phase = .pending(attempt: attempt, nextAttemptAt: now)
+        case .retryScheduled(let attempt, let at) where at > now: phase = .retryScheduled(attempt: attempt, nextAttemptAt: now)
+        case .pending, .retryScheduled: break
+        case .inFlight, .delivered, .failed: throw .notWaiting(status)
+        }
+        return .none
+    }
+
+    /// An operator sends a delivered confirmation once more (the receiver lost it): it becomes
+    /// pending at once with a fresh budget; the history stays.
+    /// - Throws: ``DeliveryTransitionError/notDelivered(_:)``.
+    public mutating func resend(now: Date) throws(DeliveryTransitionError) -> DeliveryAction {
+        guard case .delivered = phase else { throw .notDelivered(status) }
+        phase = .pending(attempt: 1, nextAttemptAt: now)
+        attemptsMade = 0
+        return .none
+    }
+}

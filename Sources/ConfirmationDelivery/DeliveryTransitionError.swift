@@ -14,4 +14,8 @@ public enum DeliveryTransitionError: Error, Sendable, Hashable {
     case leaseStillHeld(until: Date)
     /// `redeliver` on a delivery that has not failed.
     case notFailed(DeliveryState.Status)
+    /// `expedite` on a delivery that is not waiting for an attempt.
+    case notWaiting(DeliveryState.Status)
+    /// `resend` on a delivery that was not delivered.
+    case notDelivered(DeliveryState.Status)
 }

@@ -3,7 +3,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import GatewayConfig
 import GatewayHTTP
+import GatewayRuntime
+import ServiceLifecycle
 import Hummingbird
 import HummingbirdBcrypt
 import Ledger
@@ -46,16 +49,23 @@ struct Serve: AsyncParsableCommand {
         defer { if !stoppedGracefully { Self.close(store, afterFailureWith: logger) } }
         let settings = GatewaySettings(
             host: host, port: port, resourceDirectory: resources, configuration: configuration, masterData: masterData, tls: tls)
-        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger, metrics: metrics) { [host, logger, scheme = settings.scheme] port in
+        let runtime = try GatewayRuntime.make(settings: settings, store: store, logger: logger, metrics: metrics) { [host, logger, scheme = settings.scheme] port in
             let base = "\(scheme)://\(host):\(port)"
             logger.info("journal-gateway listening on \(base)")
-            logger.info("Journal Entry – Post (sync) service: \(base)\(ServicePaths.createSync)")
-            logger.info("WSDL: \(base)\(ServicePaths.createSync)?wsdl")
-            logger.info("JSON API: \(base)/api/journal-entries")
+            logger.info("Journal Entry – Post (sync) service: \(base)\(ServicePaths.createSync)   WSDL: \(base)\(ServicePaths.createSync)?wsdl")
+            logger.info("Journal Entry – Post (async) service: \(base)\(ServicePaths.createAsync)   WSDL: \(base)\(ServicePaths.createAsync)?wsdl")
+            logger.info(
+                "Journal Entry by Ledger – Post (async) service: \(base)\(ServicePaths.ledgerCreateAsync)   WSDL: \(base)\(ServicePaths.ledgerCreateAsync)?wsdl")
+            logger.info("JSON API: \(base)/api/journal-entries, \(base)/api/messages")
         }
         logger.info(
             "ledger: \(database) (SQLite, WAL, synchronous=FULL); configuration: \(options.config); company codes: \(masterData.companyCodes.keys.sorted().joined(separator: ", "))")
-        try await Self.listening(host: host, port: port) { try await app.runService() }
+        // One service group: SIGTERM/SIGINT stop the HTTP server first, then the posting worker,
+        // then the dispatcher (reverse order of `services`); the ledger is closed after all of them.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: runtime.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await Self.listening(host: host, port: port) { try await group.run() }
         stoppedGracefully = true
         try store.close()
         logger.info("journal-gateway stopped")

@@ -65,69 +65,67 @@ public struct GatewaySettings: Sendable {
     public var scheme: String { tls == nil ? "http" : "https" }
 }
 
-/// The URL paths of the synchronous Journal Entry – Post service: SAP's cloud path and the
-/// on-premise (SOAMANAGER) path.
+/// The URL paths of SAP's journal-entry services (cloud paths; the synchronous service also
+/// at its on-premise SOAMANAGER path).
 public enum ServicePaths {
     public static let createSync = "/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi"
     public static let createSyncOnPremise = "/sap/bc/srt/scs/sap/journalentrycreaterequestconfi"
+    public static let createAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkcreationreques"
+    public static let ledgerCreateAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkledgercreation"
 }
 
 /// Builds the gateway's HTTP application (shared by `journal-gateway serve` and the tests).
 public enum GatewayApplication {
+    /// - Parameters:
+    ///   - operations: every SOAP operation; a POST to one of their paths is dispatched by the
+    ///     Body's root element, and `GET <path>?wsdl` serves the operation's WSDL.
+    ///   - runner: where envelopes are parsed (off the cooperative pool).
     public static func make(
-        settings: GatewaySettings, store: any LedgerStore, logger: Logger, metrics: GatewayMetrics = GatewayMetrics(),
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        settings: GatewaySettings, store: any LedgerStore, operations: OperationRegistry, runner: any BlockingWorkRunner = ThreadPoolWorkRunner(),
+        logger: Logger, metrics: GatewayMetrics = GatewayMetrics(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         XMLLibrary.initialize()
         let tls = try settings.tls?.load()
         let isTLS = tls != nil
-        let schema: XSDSchema
-        do {
-            schema = try XSDSchema(path: settings.resourceDirectory + "/Schemas/JournalEntryCreate.xsd")
-        } catch {
-            throw GatewayConfiguration.LoadError(description: "schema Schemas/JournalEntryCreate.xsd does not compile: \(error)")
-        }
         let configuration = settings.configuration
         let limits = configuration.limits
-        let service = JournalEntryCreateService(
-            schema: schema, masterData: settings.masterData, store: store,
-            system: GatewaySystem(systemID: configuration.system.systemID, logicalSystem: configuration.system.logicalSystem),
-            limits: ServiceLimits(maximumEntriesPerMessage: limits?.maximumEntriesPerMessage ?? 10_000), logger: logger)
-        let endpoint = SOAPEndpoint(
-            service: service, users: UserDirectory(users: configuration.users, logger: logger),
-            maximumRequestBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024,
-            xmlLimits: XMLParseLimits(maxBytes: limits?.maximumRequestBytes ?? 32 * 1024 * 1024, maxDepth: limits?.maximumXMLDepth ?? 64),
-            logger: logger)
+        let users = UserDirectory(users: configuration.users, logger: logger)
+        let maximumRequestBytes = limits?.maximumRequestBytes ?? 32 * 1024 * 1024
+        let xmlLimits = XMLParseLimits(maxBytes: maximumRequestBytes, maxDepth: limits?.maximumXMLDepth ?? 64)
+        // One WSDL per operation, described at its first path and advertised at each of its paths.
         let descriptions = try ServiceDescriptions(
             resourceDirectory: settings.resourceDirectory,
-            services: [(ServicePaths.createSync, "JournalEntryCreateRequestConfirmation_In.wsdl")])
+            services: operations.operations.compactMap { operation in operation.paths.first.map { ($0, operation.wsdlFile) } })
         let fallbackAuthority = ServiceDescriptions.authority(host: settings.host, port: settings.port)
-        let api = LedgerAPI(store: store, masterData: settings.masterData, users: endpoint.users)
+        let api = LedgerAPI(store: store, masterData: settings.masterData, users: users)
 
         let router = Router(context: GatewayRequestContext.self)
+        var interfaces: [String: String] = [:]
+        for path in operations.paths {
+            interfaces[path] = operations.operations(at: path).map(\.interface).joined(separator: ",")
+        }
         // First, so that it wraps every route (and unknown paths): one log line and the metrics per request.
-        router.add(
-            middleware: RequestLogMiddleware(
-                logger: logger, metrics: metrics,
-                soapInterfaces: [
-                    ServicePaths.createSync: JournalEntryCreateService.interfaceName,
-                    ServicePaths.createSyncOnPremise: JournalEntryCreateService.interfaceName,
-                ]))
-        for path in [ServicePaths.createSync, ServicePaths.createSyncOnPremise] {
+        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, soapInterfaces: interfaces))
+        for path in operations.paths {
+            let endpoint = SOAPEndpoint(
+                path: path, registry: operations, users: users, maximumRequestBytes: maximumRequestBytes, xmlLimits: xmlLimits, runner: runner,
+                logger: logger)
+            let served = operations.operations(at: path)
             router.post(RouterPath(path)) { request, context in
                 try await endpoint.respond(to: request, context: context)
             }
             router.get(RouterPath(path)) { request, _ -> Response in
                 let wantsWSDL = request.uri.queryParameters.contains { $0.key.lowercased() == "wsdl" || $0.key.lowercased() == "singlewsdl" }
-                guard wantsWSDL else {
+                let names = served.map(\.interface).joined(separator: ", ")
+                guard wantsWSDL, let operation = served.first, let canonical = operation.paths.first else {
                     return Self.text(
-                        "journal-gateway: SOAP endpoint of JournalEntryCreateRequestConfirmation_In. POST SOAP 1.1 or 1.2 messages here; "
-                            + "the WSDL is at \(path)?wsdl\n", status: .ok)
+                        "journal-gateway: SOAP endpoint of \(names). POST SOAP 1.1 or 1.2 messages here; the WSDL is at \(path)?wsdl\n",
+                        status: .ok)
                 }
                 let base = ServiceDescriptions.baseURL(
                     configured: configuration.system.publicBaseURL, hostHeader: request.head.authority, isTLS: isTLS,
                     fallbackAuthority: fallbackAuthority)
-                guard let wsdl = descriptions.wsdl(forService: ServicePaths.createSync, advertisedPath: path, baseURL: base) else {
+                guard let wsdl = descriptions.wsdl(forService: canonical, advertisedPath: path, baseURL: base) else {
                     return Self.text("no WSDL\n", status: .notFound)
                 }
                 return Response(

@@ -105,7 +105,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     /// logons and client faults, `error` when the gateway failed (server faults, HTTP 5xx).
     static func level(of outcome: RequestOutcome) -> Logger.Level {
         switch outcome {
-        case .posted, .partiallyPosted, .rejected, .checked, .replayed: .info
+        case .posted, .partiallyPosted, .rejected, .checked, .replayed, .accepted, .duplicate: .info
         case .fault, .unauthorized, .overloaded: .notice
         case .error: .error
         case .http(let status): status >= 500 ? .error : status == 401 ? .notice : .info

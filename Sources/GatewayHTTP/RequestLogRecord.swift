@@ -18,6 +18,10 @@ public enum RequestOutcome: Sendable, Hashable, CustomStringConvertible {
     case checked
     /// The message ID had been processed before; its original confirmation was returned.
     case replayed
+    /// One-way: the request was stored and acknowledged with 202 (its confirmation follows).
+    case accepted
+    /// One-way: the same message had been received before; acknowledged again, not stored twice.
+    case duplicate
     /// The request was refused with a SOAP fault that blames the client (invalid envelope or
     /// body, XSD violation, unsupported media type, body too large …); nothing was processed.
     case fault
@@ -37,6 +41,8 @@ public enum RequestOutcome: Sendable, Hashable, CustomStringConvertible {
         case .rejected: "rejected"
         case .checked: "checked"
         case .replayed: "replayed"
+        case .accepted: "accepted"
+        case .duplicate: "duplicate"
         case .fault: "fault"
         case .error: "error"
         case .unauthorized: "unauthorized"
@@ -103,6 +109,14 @@ public final class RequestLogRecord: Sendable {
     }
 
     /// The request was answered with this SOAP fault.
+    /// A one-way request was stored (or recognised as a duplicate).
+    public func accepted(_ result: IntakeResult, messageID: String?) {
+        facts.withLock { facts in
+            facts.messageID = messageID
+            facts.result = (0, 0, 0, result.duplicate ? .duplicate : .accepted)
+        }
+    }
+
     public func answered(with fault: SOAPFault) {
         facts.withLock { $0.faultCode = fault.code }
     }

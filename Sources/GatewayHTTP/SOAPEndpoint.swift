@@ -7,12 +7,16 @@ import NIOCore
 import SOAPCore
 import XMLCore
 
-/// The SOAP endpoint: authentication, transport checks and body (``SOAPTransport``), envelope parsing, dispatch, faults.
+/// The SOAP endpoint of one URL path: authentication, transport checks and body
+/// (``SOAPTransport``), envelope parsing off the cooperative pool, dispatch through the
+/// ``OperationRegistry`` by the Body's root element, faults. It knows no operation by name.
 struct SOAPEndpoint: Sendable {
-    let service: JournalEntryCreateService
+    let path: String
+    let registry: OperationRegistry
     let users: UserDirectory
     let maximumRequestBytes: Int
     let xmlLimits: XMLParseLimits
+    let runner: any BlockingWorkRunner
     let logger: Logger
 
     func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -28,24 +32,49 @@ struct SOAPEndpoint: Sendable {
         } catch {
             return Self.fault(error.fault, version: error.fault.responseVersion, status: error.status, headers: error.headers)
         }
+        let bytes = received.bytes, mediaType = received.mediaType, limits = xmlLimits
         let envelope: SOAPEnvelope
         do {
-            envelope = try received.bytes.withUnsafeReadableBytes { bytes in
-                try SOAPEnvelope.parse(bytes, limits: xmlLimits, mediaType: received.mediaType)
+            envelope = try await runner.run { () throws(SOAPFault) -> SOAPEnvelope in
+                try bytes.withUnsafeReadableBytes { raw throws(SOAPFault) in try SOAPEnvelope.parse(raw, limits: limits, mediaType: mediaType) }
             }
-        } catch let fault as SOAPFault {
-            return Self.fault(fault, version: fault.version ?? received.mediaType.version ?? .soap11)
+        } catch {
+            return Self.fault(error, version: error.version ?? mediaType.version ?? .soap11)
         }
+        let payload = envelope.payload
+        guard let operation = registry.operation(at: path, namespace: payload.namespaceURI, localName: payload.localName) else {
+            let expected = registry.operations(at: path).map { "{\($0.rootNamespace)}\($0.rootElement) (\($0.interface))" }
+            let fault = SOAPFault(
+                code: .sender,
+                reason: "Body element \(payload.clarkName) is not accepted at \(path); expected " + expected.joined(separator: " or "),
+                version: envelope.version)
+            context.requestLog.answered(with: fault)
+            return Self.fault(fault, version: envelope.version)
+        }
+        let operationRequest = OperationRequest(
+            envelope: envelope, authorization: user.authorization,
+            body: operation.mode == .oneWay ? Array(bytes.readableBytesView) : [],
+            contentType: request.headers[.contentType] ?? "", queryMessageID: Self.queryMessageID(request))
         do {
-            let result = try await service.process(envelope, authorization: user.authorization)
-            context.requestLog.processed(result)
-            let text = SOAPEnvelopeWriter.envelope(version: envelope.version, payload: result.payload)
-            return Response(
-                status: .ok, headers: [.contentType: envelope.version.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+            switch try await operation.handle(operationRequest) {
+            case .confirmation(let result):
+                context.requestLog.processed(result)
+                let text = SOAPEnvelopeWriter.envelope(version: envelope.version, payload: result.payload)
+                return Response(
+                    status: .ok, headers: [.contentType: envelope.version.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+            case .accepted(let result):
+                context.requestLog.accepted(result, messageID: result.key?.messageID)
+                return Response(status: .accepted, headers: [.contentLength: "0"])
+            }
         } catch {
             context.requestLog.answered(with: error)
             return Self.fault(error, version: envelope.version)
         }
+    }
+
+    /// `?MessageId=<GUID>` (the parameter name in any case, as SAP's runtime takes it).
+    static func queryMessageID(_ request: Request) -> String? {
+        request.uri.queryParameters.first { $0.key.lowercased() == "messageid" }.map { String($0.value) }
     }
 
     static func fault(_ fault: SOAPFault, version: SOAPVersion, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) -> Response {

@@ -26,73 +26,45 @@ public struct ConfirmationWriter: Sendable {
     /// The key SAP confirms for an entry it did not post: `(" ", " ", "0000")`.
     public static let unpostedKey = (accountingDocument: " ", companyCode: " ", fiscalYear: "0000")
 
-    /// What the confirmation says about the request as a whole.
-    public struct BulkContext: Sendable {
-        public var uuid: String
-        public var creationDateTime: String
-        public var referenceID: String?
-        public var referenceUUID: String?
-        public var recipientBusinessSystemID: String?
-
-        public init(uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, recipientBusinessSystemID: String?) {
-            self.uuid = uuid
-            self.creationDateTime = creationDateTime
-            self.referenceID = referenceID
-            self.referenceUUID = referenceUUID
-            self.recipientBusinessSystemID = recipientBusinessSystemID
-        }
-    }
-
-    /// What the confirmation says about one entry, besides its outcome.
-    public struct EntryContext: Sendable {
-        public var uuid: String
-        public var creationDateTime: String
-        public var referenceID: String?
-        public var referenceUUID: String?
-        public var originalReferenceDocumentType: String
-        public var logicalSystem: String
-
-        public init(
-            uuid: String, creationDateTime: String, referenceID: String?, referenceUUID: String?, originalReferenceDocumentType: String,
-            logicalSystem: String
-        ) {
-            self.uuid = uuid
-            self.creationDateTime = creationDateTime
-            self.referenceID = referenceID
-            self.referenceUUID = referenceUUID
-            self.originalReferenceDocumentType = originalReferenceDocumentType
-            self.logicalSystem = logicalSystem
-        }
-    }
-
     public let system: GatewaySystem
 
     public init(system: GatewaySystem) { self.system = system }
 
-    public func render(bulk: BulkContext, entries: [EntryContext], outcomes: [EntryOutcome]) -> String {
+    /// Renders the confirmation of a message from what the store holds about it.
+    /// - Parameters:
+    ///   - header: the message's confirmation header (UUID, references, recipient), fixed when the
+    ///     message was recorded, so that every rendering of it is the same.
+    ///   - entries: the entries' outcomes, in entry order.
+    ///   - originInterface: `ConfirmationInterfaceOrignName`: empty for the synchronous answer (as
+    ///     SAP sends it), the inbound interface's name in an asynchronous confirmation.
+    public func render(header: ConfirmationHeader, entries: [EntryRecord], originInterface: String? = nil) -> String {
         var out = ""
         out.reserveCapacity(512 + entries.count * 700)
         out += "<n0:JournalEntryBulkCreateConfirmation xmlns:n0=\"\(Self.namespace)\">"
         messageHeader(
-            into: &out, uuid: bulk.uuid, referenceID: bulk.referenceID, referenceUUID: bulk.referenceUUID,
-            creationDateTime: bulk.creationDateTime, sender: system.systemID, recipient: bulk.recipientBusinessSystemID)
-        out += "<ConfirmationInterfaceOrignName/>"
-        for (context, outcome) in zip(entries, outcomes) {
+            into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
+            creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
+        if let originInterface, !originInterface.isEmpty {
+            element("ConfirmationInterfaceOrignName", originInterface, into: &out)
+        } else {
+            out += "<ConfirmationInterfaceOrignName/>"
+        }
+        for entry in entries {
             out += "<JournalEntryCreateConfirmation>"
             messageHeader(
-                into: &out, uuid: context.uuid, referenceID: context.referenceID, referenceUUID: context.referenceUUID,
-                creationDateTime: context.creationDateTime, sender: nil, recipient: nil)
+                into: &out, uuid: entry.confirmationUUID, referenceID: entry.messageID, referenceUUID: entry.messageUUID,
+                creationDateTime: header.creationDateTime, sender: nil, recipient: nil)
             let messages: [LedgerMessage]
-            switch outcome {
+            switch entry.outcome {
             case .posted(let key):
                 documentKey(into: &out, number: key.documentNumber, companyCode: key.companyCode, fiscalYear: String(key.fiscalYear))
-                messages = [LedgerMessage(.documentPosted, context.originalReferenceDocumentType, key.objectKey, context.logicalSystem)]
+                messages = [LedgerMessage(.documentPosted, entry.originalReferenceDocumentType, key.objectKey, entry.logicalSystem)]
             case .checked:
                 unpostedKey(into: &out)
-                messages = [LedgerMessage(.documentChecked, context.originalReferenceDocumentType, "$", context.logicalSystem)]
+                messages = [LedgerMessage(.documentChecked, entry.originalReferenceDocumentType, "$", entry.logicalSystem)]
             case .rejected(let rejection):
                 unpostedKey(into: &out)
-                messages = [LedgerMessage(.documentError, context.originalReferenceDocumentType, "$", context.logicalSystem)] + rejection.messages
+                messages = [LedgerMessage(.documentError, entry.originalReferenceDocumentType, "$", entry.logicalSystem)] + rejection.messages
             }
             log(into: &out, messages)
             out += "</JournalEntryCreateConfirmation>"

@@ -44,14 +44,21 @@ public final class JournalEntryCreateService: Sendable {
 
     let schema: XSDSchema
     let rules: PostingRules
+    let processor: MessageProcessor
     let store: any LedgerStore
     let writer: ConfirmationWriter
     let limits: ServiceLimits
+    let runner: any BlockingWorkRunner
     let logger: Logger
 
-    public init(schema: XSDSchema, masterData: MasterData, store: any LedgerStore, system: GatewaySystem, limits: ServiceLimits, logger: Logger) {
+    public init(
+        schema: XSDSchema, masterData: MasterData, store: any LedgerStore, system: GatewaySystem, limits: ServiceLimits,
+        runner: any BlockingWorkRunner = InlineWorkRunner(), logger: Logger
+    ) {
+        self.runner = runner
         self.schema = schema
         self.rules = PostingRules(masterData: masterData)
+        self.processor = MessageProcessor(masterData: masterData)
         self.store = store
         self.writer = ConfirmationWriter(system: system)
         self.limits = limits
@@ -76,7 +83,53 @@ public final class JournalEntryCreateService: Sendable {
                 version: envelope.version)
         }
 
-        // Strict validation: XSD first, then what SoapUI templates leave behind, then what the XSD cannot express.
+        // Strict validation, decoding and the posting rules run on the blocking-work runner.
+        let now = UTCTimestamp.now()
+        let message = try await runner.run { () throws(SOAPFault) -> InboundMessage in
+            try self.checkedMessage(envelope, authorization: authorization, receivedAt: now)
+        }
+        let writer = self.writer
+        // A check run writes nothing: no replay lookup, no transaction, no fsync.
+        if message.isTestMessage {
+            let records = message.checkOnlyRecords
+            return ServiceResult(
+                payload: writer.render(header: message.confirmation, entries: records), messageID: message.messageID ?? message.messageUUID,
+                replayed: false, outcomes: records.map(\.outcome))
+        }
+        do {
+            let processor = self.processor
+            let result = try await store.write(rows: message.estimatedRows) { [message] transaction in
+                try processor.process(message, in: transaction)
+            }
+            switch result {
+            case .replayed(let recorded, let records):
+                logger.info("replayed message: returning the original confirmation", metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")"])
+                let payload = recorded.legacyConfirmation ?? writer.render(header: recorded.confirmation, entries: records)
+                return ServiceResult(payload: payload, messageID: message.messageID ?? message.messageUUID, replayed: true, outcomes: [])
+            case .processed(_, let records):
+                return ServiceResult(
+                    payload: writer.render(header: message.confirmation, entries: records), messageID: message.messageID ?? message.messageUUID,
+                    replayed: false, outcomes: records.map(\.outcome))
+            case .conflict(let firstReceivedAt):
+                logger.info(
+                    "message ID reused for a different message: refused",
+                    metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")", "firstReceivedAt": "\(firstReceivedAt)"])
+                var header = MessageHeaderFields()
+                header.id = message.messageID
+                header.uuid = message.messageUUID
+                throw Self.conflictFault(header, firstReceivedAt: firstReceivedAt, version: envelope.version)
+            }
+        } catch let fault as SOAPFault {
+            throw fault
+        } catch {
+            throw Self.internalFault(error, version: envelope.version, logger: logger)
+        }
+    }
+
+    /// XSD first, then what SoapUI templates leave behind, then what the XSD cannot express;
+    /// then every entry through the posting rules.
+    func checkedMessage(_ envelope: SOAPEnvelope, authorization: PostingAuthorization, receivedAt now: String) throws(SOAPFault) -> InboundMessage {
+        let payload = envelope.payload
         var issues = schema.validate(payload)
         if issues.isEmpty { issues = payload.placeholderIssues() }
         guard issues.isEmpty else { throw Self.invalidRequest(issues, version: envelope.version) }
@@ -92,40 +145,18 @@ public final class JournalEntryCreateService: Sendable {
                     + "\(limits.maximumEntriesPerMessage) per message. Split it into smaller messages.",
                 version: envelope.version)
         }
-
-        let now = UTCTimestamp.now()
         var message = inboundMessage(request, authorization: authorization, receivedAt: now)
         if message.key != nil && !message.isTestMessage { message.payloadDigest = PayloadDigest.digest(of: payload) }
-        let bulk = ConfirmationWriter.BulkContext(
-            uuid: Self.newUUID(), creationDateTime: now, referenceID: request.messageHeader.id,
-            referenceUUID: request.messageHeader.uuid, recipientBusinessSystemID: request.messageHeader.senderBusinessSystemID)
-        let entryContexts = request.entries.map { entry in
-            ConfirmationWriter.EntryContext(
-                uuid: Self.newUUID(), creationDateTime: now, referenceID: entry.messageHeader.id, referenceUUID: entry.messageHeader.uuid,
-                originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
-                logicalSystem: entry.draft.originalReferenceDocumentLogicalSystem ?? self.writer.system.logicalSystem)
-        }
-        let writer = self.writer
-        do {
-            let result = try await store.process(message) { outcomes in
-                writer.render(bulk: bulk, entries: entryContexts, outcomes: outcomes)
-            }
-            switch result {
-            case .replayed(let confirmation):
-                logger.info("replayed message: returning the original confirmation", metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")"])
-                return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: true, outcomes: [])
-            case .processed(let outcomes, let confirmation):
-                return ServiceResult(payload: confirmation, messageID: message.messageID ?? message.messageUUID, replayed: false, outcomes: outcomes)
-            case .conflict(let firstReceivedAt):
-                logger.info(
-                    "message ID reused for a different message: refused",
-                    metadata: ["sender": "\(message.sender)", "messageID": "\(message.key?.messageID ?? "")", "firstReceivedAt": "\(firstReceivedAt)"])
-                throw Self.conflictFault(request.messageHeader, firstReceivedAt: firstReceivedAt, version: envelope.version)
-            }
-        } catch let fault as SOAPFault {
-            throw fault
-        } catch {
-            throw Self.internalFault(error, version: envelope.version, logger: logger)
+        return message
+    }
+
+    /// This service as a registered operation, served at `paths`.
+    public func operation(paths: [String]) -> SOAPOperation {
+        SOAPOperation(
+            interface: Self.interfaceName, paths: paths, rootElement: Self.requestElement, soapAction: Self.soapAction, mode: .synchronous,
+            wsdlFile: "JournalEntryCreateRequestConfirmation_In.wsdl"
+        ) { request throws(SOAPFault) in
+            .confirmation(try await self.process(request.envelope, authorization: request.authorization))
         }
     }
 
@@ -148,22 +179,17 @@ public final class JournalEntryCreateService: Sendable {
 
     /// Builds the store's view of the message: a replay key, and for each entry the checked plan or its rejection.
     func inboundMessage(_ request: BulkCreateRequest, authorization: PostingAuthorization, receivedAt: String) -> InboundMessage {
-        let isTest = request.messageHeader.testDataIndicator
-        let entries = request.entries.map { entry -> EntrySubmission in
-            let action: EntrySubmission.Action
-            switch rules.check(entry.draft, authorization: authorization) {
-            case .success(let plan): action = (isTest || entry.messageHeader.testDataIndicator) ? .check(plan) : .post(plan)
-            case .failure(let rejection): action = .reject(rejection)
-            }
-            return EntrySubmission(action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid)
-        }
+        let entries = EntryChecks(rules: rules, system: writer.system).submissions(for: request, authorization: authorization)
         // A message in which nothing is meant to be posted is a check: it is not recorded, so its ID stays usable.
-        let isCheckOnly = isTest || (!request.entries.isEmpty && request.entries.allSatisfy(\.messageHeader.testDataIndicator))
+        let isCheckOnly = request.isCheckOnly
         let replayID = request.messageHeader.id ?? request.messageHeader.uuid.map { "UUID:" + $0.lowercased() }
         return InboundMessage(
-            key: replayID.map { InboundMessageKey(sender: authorization.userName, messageID: $0) }, interface: Self.interfaceName,
-            sender: authorization.userName, messageID: request.messageHeader.id, messageUUID: request.messageHeader.uuid,
-            receivedAt: receivedAt, isTestMessage: isCheckOnly, entries: entries)
+            key: replayID.map { InboundMessageKey(sender: authorization.userName, interface: Self.interfaceName, messageID: $0) },
+            interface: Self.interfaceName, sender: authorization.userName, messageID: request.messageHeader.id,
+            messageUUID: request.messageHeader.uuid, receivedAt: receivedAt, isTestMessage: isCheckOnly, entries: entries,
+            confirmation: ConfirmationHeader(
+                uuid: Self.newUUID(), creationDateTime: receivedAt, referenceID: request.messageHeader.id,
+                referenceUUID: request.messageHeader.uuid, recipientBusinessSystemID: request.messageHeader.senderBusinessSystemID))
     }
 
     static func invalidRequest(_ issues: [XMLIssue], version: SOAPVersion) -> SOAPFault {

@@ -1,5 +1,8 @@
 import CurlClient
+import ConfirmationDelivery
 import Foundation
+import GatewayRuntime
+import ServiceLifecycle
 import GatewayHTTP
 import Hummingbird
 import Ledger
@@ -96,6 +99,13 @@ final class GatewayHarness: Sendable {
         self.directory = directory
     }
 
+    /// Posting and delivery tuned for tests: quick polls, a short claim lease, retries after
+    /// fractions of a second (so that "receiver down, then up" is delivered within a test).
+    static let fastOptions = GatewayRuntime.Options(
+        posting: .init(concurrency: 2, claimLease: .seconds(5), pollInterval: .milliseconds(100)),
+        dispatcher: .init(pollInterval: .milliseconds(100), leaseMargin: 1, proxy: .disabled),
+        retryPolicy: RetryPolicy(maximumAttempts: 6, initialDelay: 0.2, multiplier: 2, maximumDelay: 2, jitter: 0.1, attemptTimeout: 3))
+
     static var testLogger: Logger {
         var logger = Logger(label: "journal-gateway.itest")
         logger.logLevel = .critical
@@ -107,7 +117,7 @@ final class GatewayHarness: Sendable {
     /// `logger` and `metrics` default to a quiet logger and a fresh registry (ObservabilityTests pass their own).
     static func start(
         configPath: String = Repo.demoConfig, databasePath: String? = nil, logger: Logger = testLogger, metrics: GatewayMetrics = GatewayMetrics(),
-        tls: TLSSettings? = nil, trustedCAFile: String? = nil
+        tls: TLSSettings? = nil, trustedCAFile: String? = nil, options: GatewayRuntime.Options = GatewayHarness.fastOptions
     ) async throws -> GatewayHarness {
         let (configuration, masterData) = try GatewayConfiguration.load(path: configPath)
         let directory = try Repo.makeTemporaryDirectory()
@@ -116,14 +126,20 @@ final class GatewayHarness: Sendable {
         let settings = GatewaySettings(
             host: "127.0.0.1", port: 0, resourceDirectory: Repo.root, configuration: configuration, masterData: masterData, tls: tls)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try GatewayApplication.make(settings: settings, store: store, logger: logger, metrics: metrics) { port in
+        let runtime = try GatewayRuntime.make(settings: settings, store: store, logger: logger, metrics: metrics, options: options) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
+        let group = ServiceGroup(
+            configuration: .init(services: runtime.services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: logger))
         let serverTask = Task {
             defer { portContinuation.finish() }
-            // No signal handlers in the test process; cancelling the task stops the server.
-            try await app.runService(gracefulShutdownSignals: [])
+            // No signal handlers in the test process; cancelling the task stops the group.
+            try await withTaskCancellationHandler {
+                try await group.run()
+            } onCancel: {
+                Task { await group.triggerGracefulShutdown() }
+            }
         }
         var boundPort: Int?
         for await port in ports {

@@ -1,5 +1,4 @@
-// `@testable`: ConfirmationWriter.BulkContext / EntryContext have no public initialisers.
-@testable import JournalEntryService
+import JournalEntryService
 import Ledger
 import Testing
 import XMLCore
@@ -13,16 +12,36 @@ struct ConfirmationWriterTests {
         schema = try Repository.schema()
     }
 
-    func bulk(referenceID: String? = "MSG-1", referenceUUID: String? = nil, recipient: String? = nil) -> ConfirmationWriter.BulkContext {
-        ConfirmationWriter.BulkContext(
+    func bulk(referenceID: String? = "MSG-1", referenceUUID: String? = nil, recipient: String? = nil) -> ConfirmationHeader {
+        ConfirmationHeader(
             uuid: "2d656d48-6d1b-1eee-bc82-9fbbd1ef35ff", creationDateTime: "2025-03-01T10:00:00.123456Z", referenceID: referenceID,
             referenceUUID: referenceUUID, recipientBusinessSystemID: recipient)
     }
 
-    func entry(referenceID: String? = "SUB-1", logicalSystem: String = "JGWCLNT100") -> ConfirmationWriter.EntryContext {
-        ConfirmationWriter.EntryContext(
-            uuid: "2d656d48-6d1b-1eee-bc82-9fbbd1ef55ff", creationDateTime: "2025-03-01T10:00:00.123456Z", referenceID: referenceID,
-            referenceUUID: nil, originalReferenceDocumentType: "BKPFF", logicalSystem: logicalSystem)
+    /// An entry's confirmation context; the outcome is added by ``render(bulk:entries:outcomes:)``.
+    func entry(referenceID: String? = "SUB-1", logicalSystem: String = "JGWCLNT100") -> EntryRecord {
+        EntryRecord(
+            index: 0, outcome: .posted(Self.postedKey), messageID: referenceID, messageUUID: nil,
+            confirmationUUID: "2d656d48-6d1b-1eee-bc82-9fbbd1ef55ff", originalReferenceDocumentType: "BKPFF", logicalSystem: logicalSystem)
+    }
+
+    /// Renders entries with the given outcomes, in order.
+    func render(bulk: ConfirmationHeader, entries: [EntryRecord], outcomes: [EntryOutcome], originInterface: String? = nil) -> String {
+        let records = zip(entries, outcomes).enumerated().map { index, pair in
+            var record = pair.0
+            record.index = index
+            record.outcome = pair.1
+            return record
+        }
+        return writer.render(header: bulk, entries: records, originInterface: originInterface)
+    }
+
+    @Test("an asynchronous confirmation names the inbound interface in ConfirmationInterfaceOrignName")
+    func originInterface() throws {
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)], originInterface: "JournalEntryBulkCreationRequest_In")
+        try validate(xml)
+        #expect(xml.contains("<ConfirmationInterfaceOrignName>JournalEntryBulkCreationRequest_In</ConfirmationInterfaceOrignName>"))
+        #expect(!render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)]).contains("JournalEntryBulkCreationRequest_In"))
     }
 
     static let postedKey = DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0100000000")
@@ -39,7 +58,7 @@ struct ConfirmationWriterTests {
 
     @Test("a posted entry validates against the XSD and reports 605(RW) with the SAP object key")
     func posted() throws {
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)])
         try validate(xml)
         let confirmation = try ParsedConfirmation(xml)
         let posted = try confirmation.entry(0)
@@ -57,14 +76,14 @@ struct ConfirmationWriterTests {
     func objectKeyPadding() throws {
         let key = DocumentKey(companyCode: "10", fiscalYear: 2025, documentNumber: "0100000007")
         #expect(key.objectKey == "010000000710  2025")
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.posted(key)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.posted(key)])
         try validate(xml)
         #expect(try ParsedConfirmation(xml).entry(0).notes == ["Document posted successfully: BKPFF 010000000710  2025 JGWCLNT100"])
     }
 
     @Test("a rejected entry validates and carries 609(RW) followed by the detail messages, severity 3")
     func rejected() throws {
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(Self.rejection)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(Self.rejection)])
         try validate(xml)
         #expect(xml.contains("<AccountingDocument> </AccountingDocument><CompanyCode> </CompanyCode><FiscalYear>0000</FiscalYear>"))
         let rejected = try ParsedConfirmation(xml).entry(0)
@@ -93,7 +112,7 @@ struct ConfirmationWriterTests {
             ])
         let rules = PostingRules(masterData: try Repository.masterData())
         let plan = try rules.check(draft, authorization: PostingAuthorization(userName: "U", companyCodes: nil)).get()
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.checked(plan.summary)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.checked(plan.summary)])
         try validate(xml)
         #expect(xml.contains("<AccountingDocument> </AccountingDocument><CompanyCode> </CompanyCode><FiscalYear>0000</FiscalYear>"))
         let checked = try ParsedConfirmation(xml).entry(0)
@@ -107,7 +126,7 @@ struct ConfirmationWriterTests {
 
     @Test("elements come in XSD order: MessageHeader, ConfirmationInterfaceOrignName, one confirmation per entry, Log")
     func xsdOrder() throws {
-        let xml = writer.render(
+        let xml = render(
             bulk: bulk(referenceUUID: "5f0e9b1d-2a3c-4d4e-9f8a-7b6c5d4e3f2a", recipient: "CLIENT_SYS"),
             entries: [entry(referenceID: "A"), entry(referenceID: "B"), entry(referenceID: "C")],
             outcomes: [.posted(Self.postedKey), .rejected(Self.rejection), .posted(DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0100000001"))])
@@ -145,7 +164,7 @@ struct ConfirmationWriterTests {
     @Test("&, < and > in notes are escaped and read back unchanged")
     func escaping() throws {
         let hostile = PostingRejection([LedgerMessage(.documentTypeNotDefined, "<&>"), LedgerMessage(.taxCodeNotDefined, "a&b")])
-        let xml = writer.render(bulk: bulk(), entries: [entry(logicalSystem: "SYS&<1>")], outcomes: [.rejected(hostile)])
+        let xml = render(bulk: bulk(), entries: [entry(logicalSystem: "SYS&<1>")], outcomes: [.rejected(hostile)])
         #expect(xml.contains("Document type &lt;&amp;&gt; is not defined"))
         #expect(!xml.contains("<&>"))
         try validate(xml)
@@ -157,7 +176,7 @@ struct ConfirmationWriterTests {
 
     @Test("ReferenceID is omitted when the request had no ID")
     func noReferenceID() throws {
-        let xml = writer.render(bulk: bulk(referenceID: nil), entries: [entry(referenceID: nil)], outcomes: [.posted(Self.postedKey)])
+        let xml = render(bulk: bulk(referenceID: nil), entries: [entry(referenceID: nil)], outcomes: [.posted(Self.postedKey)])
         try validate(xml)
         let confirmation = try ParsedConfirmation(xml)
         #expect(confirmation.root.descendants(named: "ReferenceID").isEmpty)
@@ -169,7 +188,7 @@ struct ConfirmationWriterTests {
     func longNote() throws {
         let long = String(repeating: "X", count: 50)
         let rejection = PostingRejection([LedgerMessage(.crossCompanyCodeNotSupported, long, long, long)])
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(rejection)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.rejected(rejection)])
         try validate(xml)
         #expect(try ParsedConfirmation(xml).entry(0).notes.allSatisfy { $0.count <= 200 })
     }
@@ -181,7 +200,7 @@ struct ConfirmationWriterTests {
             ("01000000001", "1010", false), ("0100000000", "10101", false), ("\t", " ", false),
         ])
     func keyFacets(accountingDocument: String, companyCode: String, valid: Bool) throws {
-        let xml = writer.render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)])
+        let xml = render(bulk: bulk(), entries: [entry()], outcomes: [.posted(Self.postedKey)])
             .replacingFirst("<AccountingDocument>0100000000</AccountingDocument>", with: "<AccountingDocument>\(accountingDocument)</AccountingDocument>")
             .replacingFirst("<CompanyCode>1010</CompanyCode>", with: "<CompanyCode>\(companyCode)</CompanyCode>")
         let root = try #require(try XMLDoc.parse(xml).rootElement)
@@ -191,7 +210,7 @@ struct ConfirmationWriterTests {
 
     @Test("SAP's other fields: CreationDateTime with 6 fractional digits and Z, lower-case UUIDs, n0 prefix, empty interface name and bulk Log")
     func sapFieldShapes() throws {
-        let xml = writer.render(bulk: bulk(referenceID: nil), entries: [entry(referenceID: nil)], outcomes: [.rejected(Self.rejection)])
+        let xml = render(bulk: bulk(referenceID: nil), entries: [entry(referenceID: nil)], outcomes: [.rejected(Self.rejection)])
         try validate(xml)
         #expect(xml.hasPrefix("<n0:JournalEntryBulkCreateConfirmation xmlns:n0=\"http://sap.com/xi/SAPSCORE/SFIN\"><MessageHeader>"))
         #expect(xml.contains("<ConfirmationInterfaceOrignName/>"))

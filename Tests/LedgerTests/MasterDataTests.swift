@@ -171,6 +171,8 @@ struct MasterDataTests {
         definition.customers = []
         definition.vendors = []
         definition.openPostingPeriods = []
+        definition.ledgers = nil  // 3L is assigned to company code 1710
+        definition.ledgerGroups = nil
         let found = problems(of: definition)
         #expect(found.map(\.description) == ["companyCodes: at least one company code is needed"])
     }

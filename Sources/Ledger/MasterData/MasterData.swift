@@ -58,14 +58,42 @@ public struct MasterData: Sendable {
         public let reconciliationAccounts: [String: String]
     }
 
+    /// A ledger: the leading one, or a parallel ledger assigned to some or all company codes.
+    public struct Ledger: Sendable, Hashable {
+        public let id: String
+        public let name: String
+        public let isLeading: Bool
+        /// The company codes it is assigned to; `nil` = every company code (always for the leading ledger).
+        public let companyCodes: Set<String>?
+
+        public func isAssigned(to companyCode: String) -> Bool { companyCodes?.contains(companyCode) ?? true }
+    }
+
+    /// A ledger group: the ledgers a posting by ledger (`LedgerGroup`) goes into.
+    public struct LedgerGroup: Sendable, Hashable {
+        public let id: String
+        public let name: String
+        /// Member ledgers, the leading ledger first, then in the order of `ledgers` in the definition.
+        public let ledgers: [String]
+    }
+
     public let currencies: [String: Currency]
     public let companyCodes: [String: CompanyCode]
     public let charts: [String: [String: Account]]
     public let documentTypes: [String: DocumentType]
     public let customers: [String: BusinessPartner]
     public let vendors: [String: BusinessPartner]
+    /// Every ledger, by id.
+    public let ledgers: [String: Ledger]
+    /// Every ledger group by id: each ledger's own group (same id, just that ledger) and the
+    /// groups of the definition.
+    public let ledgerGroups: [String: LedgerGroup]
+    /// The id of the leading ledger (`0L` unless the definition says otherwise).
+    public let leadingLedger: String
     let exchangeRates: [String: ExchangeRateValue]
     let openPeriods: [MasterDataDefinition.PostingPeriodRange]
+    /// Per company code, its ledgers: the leading ledger first, then in definition order.
+    let companyCodeLedgers: [String: [String]]
 
     /// A problem found in the configuration, with where it is.
     public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -109,7 +137,15 @@ public struct MasterData: Sendable {
         self.vendors = indexed.vendors
         self.exchangeRates = indexed.exchangeRates
         self.openPeriods = definition.openPostingPeriods
+        self.ledgers = indexed.ledgers
+        self.ledgerGroups = indexed.ledgerGroups
+        self.leadingLedger = indexed.leadingLedger
+        self.companyCodeLedgers = indexed.companyCodeLedgers
     }
+
+    /// The ledgers of a company code, the leading ledger first: where an ordinary posting goes.
+    /// Empty for an unknown company code.
+    public func ledgers(ofCompanyCode companyCode: String) -> [String] { companyCodeLedgers[companyCode] ?? [] }
 
     /// The canonical form of an account, customer or vendor number: numeric values lose
     /// SAP's leading zeros (`0011001000` → `11001000`); others are upper-cased.

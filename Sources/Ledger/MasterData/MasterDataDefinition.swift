@@ -84,6 +84,28 @@ public struct MasterDataDefinition: Codable, Sendable {
         public var toPeriod: Int
     }
 
+    /// A ledger (SAP's `FINS_LEDGER`, two characters): the leading ledger (`0L`), or a parallel
+    /// ledger for another accounting principle (`2L` IFRS, `3L` US GAAP).
+    public struct Ledger: Codable, Sendable {
+        /// 1–2 characters.
+        public var id: String
+        public var name: String?
+        /// `true` for the one leading ledger; it is in every company code.
+        public var leading: Bool?
+        /// Company codes a non-leading ledger is assigned to; omitted = all of them.
+        public var companyCodes: [String]?
+    }
+
+    /// A ledger group (SAP's `FINS_LDGRP`, four characters) of several ledgers, for postings by
+    /// ledger. Every ledger has a group of its own name with just itself, so these are the others.
+    public struct LedgerGroup: Codable, Sendable {
+        /// 1–4 characters, not the id of a ledger.
+        public var id: String
+        public var name: String?
+        /// Member ledgers, at least one.
+        public var ledgers: [String]
+    }
+
     public var currencies: [Currency]
     public var exchangeRates: [ExchangeRate]
     public var chartsOfAccounts: [ChartOfAccounts]
@@ -93,4 +115,11 @@ public struct MasterDataDefinition: Codable, Sendable {
     public var vendors: [BusinessPartner]
     /// Open posting periods; every period not listed is closed.
     public var openPostingPeriods: [PostingPeriodRange]
+    /// The ledgers; omitted = ``defaultLedgers`` (the leading ledger `0L` alone).
+    public var ledgers: [Ledger]?
+    /// Ledger groups of several ledgers; omitted = none (each ledger's own group still exists).
+    public var ledgerGroups: [LedgerGroup]?
+
+    /// What a definition without `ledgers` has: the leading ledger `0L` in every company code.
+    public static var defaultLedgers: [Ledger] { [Ledger(id: "0L", name: "Leading ledger", leading: true, companyCodes: nil)] }
 }

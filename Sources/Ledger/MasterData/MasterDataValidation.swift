@@ -18,6 +18,9 @@ struct MasterDataValidator {
     static let numberRangeIDLength = 2
     /// Tax rates are percentages with at most three decimals, as in SAP's condition records.
     static let taxRateDecimals = 3
+    /// Ledgers have two characters in SAP (`FINS_LEDGER`), ledger groups four (`FINS_LDGRP`).
+    static let ledgerIDLength = 2
+    static let ledgerGroupIDLength = 4
 
     struct Indexed {
         var currencies: [String: MasterData.Currency] = [:]
@@ -27,6 +30,10 @@ struct MasterDataValidator {
         var customers: [String: MasterData.BusinessPartner] = [:]
         var vendors: [String: MasterData.BusinessPartner] = [:]
         var exchangeRates: [String: ExchangeRateValue] = [:]
+        var ledgers: [String: MasterData.Ledger] = [:]
+        var ledgerGroups: [String: MasterData.LedgerGroup] = [:]
+        var leadingLedger = "0L"
+        var companyCodeLedgers: [String: [String]] = [:]
     }
 
     /// What is known about a declared company code, even a broken one, for checking references to it.
@@ -50,6 +57,10 @@ struct MasterDataValidator {
     private var brokenAccounts: [String: Set<String>] = [:]
     /// Declared company codes (first declaration of each ID), in file order.
     private var shapes: [CompanyCodeShape] = []
+    /// Every ledger ID written in `ledgers` (or the default `0L`), valid or not.
+    private var declaredLedgers: Set<String> = []
+    /// Valid ledgers, the leading ledger first, then in file order.
+    private var ledgerOrder: [String] = []
 
     static func index(_ definition: MasterDataDefinition) -> Result<Indexed, MasterData.InvalidDefinition> {
         var validator = MasterDataValidator()
@@ -61,9 +72,12 @@ struct MasterDataValidator {
         validator.indexed.customers = validator.checkPartners(definition.customers, kind: .customer, key: "customers")
         validator.indexed.vendors = validator.checkPartners(definition.vendors, kind: .vendor, key: "vendors")
         validator.checkPostingPeriods(definition.openPostingPeriods)
+        validator.checkLedgers(definition.ledgers)
+        validator.checkLedgerGroups(definition.ledgerGroups)
         if definition.companyCodes.isEmpty { validator.problem("companyCodes", "at least one company code is needed") }
         if definition.documentTypes.isEmpty { validator.problem("documentTypes", "at least one document type is needed") }
         guard validator.problems.isEmpty else { return .failure(MasterData.InvalidDefinition(problems: validator.problems)) }
+        validator.assignLedgersToCompanyCodes()
         return .success(validator.indexed)
     }
 
@@ -492,6 +506,123 @@ struct MasterDataValidator {
             if comparable, (range.fromYear, range.fromPeriod) > (range.toYear, range.toPeriod) {
                 problem(location, "from (\(range.fromYear)/\(range.fromPeriod)) is after to (\(range.toYear)/\(range.toPeriod))", path: location)
             }
+        }
+    }
+
+    // MARK: Ledgers and ledger groups
+
+    private mutating func checkLedgers(_ written: [MasterDataDefinition.Ledger]?) {
+        let list = written ?? MasterDataDefinition.defaultLedgers
+        if list.isEmpty {
+            problem("ledgers", "at least one ledger is needed (omit ledgers for the leading ledger 0L alone)", path: "ledgers")
+            return
+        }
+        var firstIndex: [String: Int] = [:]
+        var leading: [(index: Int, id: String)] = []
+        var order: [String] = []
+        for (index, ledger) in list.enumerated() {
+            let location = "ledgers[\(index)] (\(ledger.id))"
+            let base = "ledgers[\(index)]"
+            let before = problems.count
+            declaredLedgers.insert(ledger.id)
+            if let message = Self.codeProblem(ledger.id, "ledger id", maxLength: Self.ledgerIDLength, limit: "SAP's Ledger allows 2") {
+                problem(location, message, path: base + ".id")
+            } else if let earlier = firstIndex[ledger.id] {
+                problem(location, "ledger \(ledger.id) is defined twice (also ledgers[\(earlier)])", path: base + ".id")
+                continue
+            }
+            firstIndex[ledger.id] = index
+            let isLeading = ledger.leading ?? false
+            var companyCodes: Set<String>?
+            if isLeading {
+                leading.append((index, ledger.id))
+                if ledger.companyCodes != nil {
+                    problem(
+                        location, "the leading ledger is in every company code; companyCodes is only for non-leading ledgers",
+                        path: base + ".companyCodes")
+                }
+            } else if let listed = ledger.companyCodes {
+                if listed.isEmpty {
+                    problem(location, "companyCodes must name at least one company code (omit it for all)", path: base + ".companyCodes")
+                }
+                var assigned = Set<String>()
+                for (codeIndex, code) in listed.enumerated() {
+                    let path = base + ".companyCodes[\(codeIndex)]"
+                    if !shapes.contains(where: { $0.id == code }) {
+                        problem(location, "unknown company code '\(code)'", path: path)
+                    } else if assigned.contains(code) {
+                        problem(location, "company code \(code) is listed twice", path: path)
+                    }
+                    assigned.insert(code)
+                }
+                companyCodes = assigned
+            }
+            guard problems.count == before else { continue }
+            indexed.ledgers[ledger.id] = MasterData.Ledger(
+                id: ledger.id, name: ledger.name ?? ledger.id, isLeading: isLeading, companyCodes: isLeading ? nil : companyCodes)
+            order.append(ledger.id)
+        }
+        if leading.isEmpty {
+            problem("ledgers", "no ledger is the leading ledger; mark exactly one with \"leading\": true", path: "ledgers")
+        } else {
+            for extra in leading.dropFirst() {
+                problem(
+                    "ledgers[\(extra.index)] (\(extra.id))",
+                    "ledger \(extra.id) is leading too (also ledgers[\(leading[0].index)] \(leading[0].id)); "
+                        + "exactly one ledger is the leading ledger",
+                    path: "ledgers[\(extra.index)].leading")
+            }
+            indexed.leadingLedger = leading[0].id
+        }
+        ledgerOrder = order.filter { indexed.ledgers[$0]?.isLeading == true } + order.filter { indexed.ledgers[$0]?.isLeading != true }
+    }
+
+    private mutating func checkLedgerGroups(_ list: [MasterDataDefinition.LedgerGroup]?) {
+        // Every ledger has a ledger group of its own name with just itself, as SAP creates it.
+        for id in ledgerOrder {
+            indexed.ledgerGroups[id] = MasterData.LedgerGroup(id: id, name: indexed.ledgers[id]?.name ?? id, ledgers: [id])
+        }
+        var firstIndex: [String: Int] = [:]
+        for (index, group) in (list ?? []).enumerated() {
+            let location = "ledgerGroups[\(index)] (\(group.id))"
+            let base = "ledgerGroups[\(index)]"
+            let before = problems.count
+            if let message = Self.codeProblem(
+                group.id, "ledger group id", maxLength: Self.ledgerGroupIDLength, limit: "SAP's LedgerGroup allows 4")
+            {
+                problem(location, message, path: base + ".id")
+            } else if declaredLedgers.contains(group.id) {
+                problem(
+                    location,
+                    "ledger group \(group.id) is the own group of ledger \(group.id) (every ledger has a group of its id with just that ledger); "
+                        + "give this group another id",
+                    path: base + ".id")
+            } else if let earlier = firstIndex[group.id] {
+                problem(location, "ledger group \(group.id) is defined twice (also ledgerGroups[\(earlier)])", path: base + ".id")
+            } else {
+                firstIndex[group.id] = index
+            }
+            if group.ledgers.isEmpty { problem(location, "a ledger group needs at least one ledger", path: base + ".ledgers") }
+            var members = Set<String>()
+            for (ledgerIndex, id) in group.ledgers.enumerated() {
+                let path = base + ".ledgers[\(ledgerIndex)]"
+                if !declaredLedgers.contains(id) {
+                    problem(location, "unknown ledger '\(id)'", path: path)
+                } else if members.contains(id) {
+                    problem(location, "ledger \(id) is listed twice", path: path)
+                }
+                members.insert(id)
+            }
+            guard problems.count == before else { continue }
+            indexed.ledgerGroups[group.id] = MasterData.LedgerGroup(
+                id: group.id, name: group.name ?? group.id, ledgers: ledgerOrder.filter(members.contains))
+        }
+    }
+
+    /// Each company code's ledgers, the leading ledger first (only called for a valid definition).
+    private mutating func assignLedgersToCompanyCodes() {
+        for id in indexed.companyCodes.keys {
+            indexed.companyCodeLedgers[id] = ledgerOrder.filter { indexed.ledgers[$0]?.isAssigned(to: id) == true }
         }
     }
 }

@@ -25,6 +25,13 @@ public struct LedgerMessage: Sendable, Hashable, CustomStringConvertible {
         self.severity = severity ?? id.severity
     }
 
+    /// A message with its variables as an array (e.g. read back from a store).
+    public init(_ id: LedgerMessageID, variables: [String], severity: LogSeverity? = nil) {
+        self.id = id
+        self.variables = variables.map { String($0.prefix(50)) }
+        self.severity = severity ?? id.severity
+    }
+
     public var messageClass: String { id.messageClass }
     public var number: String { id.number }
     /// `702(F5)`.

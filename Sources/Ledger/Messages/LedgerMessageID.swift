@@ -49,6 +49,12 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case crossCompanyCodeNotSupported
     case withholdingTaxNotSupported
 
+    // Postings by ledger (`JournalEntryBulkLedgerCreateRequest`).
+    case ledgerGroupNotDefined
+    case ledgerGroupNotInCompanyCode
+    case itemTypeNotAllowedInLedgerPosting
+    case reversalNotAllowedInLedgerPosting
+
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
     /// Three-digit message number.
@@ -105,6 +111,13 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .crossCompanyCodeNotSupported:
             ("JGW", "014", "Item &1: company code &2 differs from document company code &3; cross-company postings are not supported", .error)
         case .withholdingTaxNotSupported: ("JGW", "015", "Withholding tax items are not supported by this gateway", .error)
+
+        case .ledgerGroupNotDefined: ("JGW", "020", "Ledger group &1 is not defined", .error)
+        case .ledgerGroupNotInCompanyCode: ("JGW", "021", "No ledger of ledger group &1 is assigned to company code &2", .error)
+        case .itemTypeNotAllowedInLedgerPosting:
+            ("JGW", "022", "Item &1: &2 items cannot be posted by ledger group &3; only G/L account items can", .error)
+        case .reversalNotAllowedInLedgerPosting:
+            ("JGW", "023", "&1 is not supported when posting by ledger group &2: such an entry cannot be a reversal", .error)
         }
     }
 }

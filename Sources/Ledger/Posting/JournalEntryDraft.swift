@@ -34,6 +34,14 @@ public struct JournalEntryDraft: Sendable {
     /// Items in document order: G/L items, then customer, vendor and tax items.
     public var items: [DraftItem]
     public var withholdingTaxItemCount: Int
+    /// `JournalEntry/LedgerGroup` of a by-ledger request (`JournalEntryBulkLedgerCreateRequest`):
+    /// the entry is posted into this group's ledgers only. `nil` for an ordinary posting, which
+    /// goes into every ledger of the company code.
+    public var ledgerGroup: String?
+    /// `JournalEntry/ReversalReferenceDocument` as sent; a by-ledger posting refuses it.
+    public var reversalReferenceDocument: String?
+    /// `JournalEntry/ReversalReason` as sent; a by-ledger posting refuses it.
+    public var reversalReason: String?
 
     public init(
         originalReferenceDocumentType: String, businessTransactionType: String, documentType: String, createdByUser: String,

@@ -27,11 +27,18 @@ public struct PostingPlan: Sendable {
     /// Number range the document number comes from (from the document type).
     public var numberRange: String
     public var lines: [PlannedLine]
+    /// The ledger group the entry was posted for (`JournalEntryBulkLedgerCreateRequest`'s
+    /// `LedgerGroup`); `nil` for an ordinary posting, which goes into every ledger.
+    public var ledgerGroup: String?
+    /// The ledgers the entry's G/L items are posted into (the leading ledger first).
+    public var ledgers: [String]
 
-    public init(header: Header, numberRange: String, lines: [PlannedLine]) {
+    public init(header: Header, numberRange: String, lines: [PlannedLine], ledgerGroup: String? = nil, ledgers: [String] = []) {
         self.header = header
         self.numberRange = numberRange
         self.lines = lines
+        self.ledgerGroup = ledgerGroup
+        self.ledgers = ledgers
     }
 
     public subscript<Value>(dynamicMember keyPath: KeyPath<Header, Value>) -> Value { header[keyPath: keyPath] }

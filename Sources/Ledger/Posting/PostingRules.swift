@@ -42,6 +42,7 @@ public struct PostingRules: Sendable {
         if let external = draft.externalDocumentNumber {
             messages.append(LedgerMessage(.externalNumberNotAllowed, external, draft.documentType))
         }
+        let ledgers = checkLedgers(draft, companyCode: ccID, messages: &messages)
         let fiscalYear = draft.postingDate.year
         var fiscalPeriod = draft.postingDate.month
         if let requested = draft.postingFiscalPeriod {
@@ -91,6 +92,11 @@ public struct PostingRules: Sendable {
             func fail(_ message: LedgerMessage) {
                 messages.append(message)
                 lineOK = false
+            }
+            // A posting by ledger carries G/L items only; nothing else about another item matters.
+            if let group = draft.ledgerGroup, let kind = Self.nonGLItemKind(item.kind) {
+                fail(LedgerMessage(.itemTypeNotAllowedInLedgerPosting, label, kind, group))
+                continue
             }
 
             // Currency and amount.
@@ -264,7 +270,38 @@ public struct PostingRules: Sendable {
             businessTransactionType: draft.businessTransactionType, documentReferenceID: draft.documentReferenceID,
             documentHeaderText: draft.documentHeaderText, reference1InDocumentHeader: draft.reference1InDocumentHeader,
             reference2InDocumentHeader: draft.reference2InDocumentHeader, createdByUser: draft.createdByUser)
-        return .success(PostingPlan(header: header, numberRange: documentType.numberRange, lines: lines))
+        return .success(
+            PostingPlan(header: header, numberRange: documentType.numberRange, lines: lines, ledgerGroup: draft.ledgerGroup, ledgers: ledgers))
+    }
+
+    /// The ledgers the entry goes into: every ledger of the company code for an ordinary posting;
+    /// for a posting by ledger, the ledger group's ledgers that the company code has. Reports an
+    /// unknown ledger group, a group without a ledger in the company code and reversal fields
+    /// (a posting by ledger cannot be a reversal), in the order of the header fields.
+    private func checkLedgers(_ draft: JournalEntryDraft, companyCode: String, messages: inout [LedgerMessage]) -> [String] {
+        guard let groupID = draft.ledgerGroup else { return masterData.ledgers(ofCompanyCode: companyCode) }
+        var ledgers: [String] = []
+        if let group = masterData.ledgerGroups[groupID] {
+            ledgers = group.ledgers.filter { masterData.ledgers[$0]?.isAssigned(to: companyCode) == true }
+            if ledgers.isEmpty { messages.append(LedgerMessage(.ledgerGroupNotInCompanyCode, groupID, companyCode)) }
+        } else {
+            messages.append(LedgerMessage(.ledgerGroupNotDefined, groupID))
+        }
+        let reversalFields = [("ReversalReason", draft.reversalReason), ("ReversalReferenceDocument", draft.reversalReferenceDocument)]
+        for (field, value) in reversalFields where !(value?.trimmingASCIIWhitespace().isEmpty ?? true) {
+            messages.append(LedgerMessage(.reversalNotAllowedInLedgerPosting, field, groupID))
+        }
+        return ledgers
+    }
+
+    /// `customer`, `vendor` or `tax` for an item a posting by ledger cannot carry; `nil` for a G/L item.
+    private static func nonGLItemKind(_ kind: DraftItem.Kind) -> String? {
+        switch kind {
+        case .glAccount: nil
+        case .customer: "customer"
+        case .vendor: "vendor"
+        case .tax: "tax"
+        }
     }
 
     static func threeDigits(_ value: Int) -> String {

@@ -1,80 +1,39 @@
+public import ConfirmationDelivery
+public import Foundation
 import Synchronization
 
-/// A ``LedgerStore`` that keeps everything in memory. It follows the same contract as the
-/// durable stores (gapless numbers per company code, fiscal year and number range; replays,
-/// conflicts and reprocessing by key) and is meant for tests.
+/// A ``LedgerStore`` that keeps everything in memory, for tests. It offers the same primitives
+/// as the durable stores (the message algorithm is ``MessageProcessor``'s, not a copy) and
+/// passes the same conformance suite: a body works on a copy of the state, which replaces the
+/// state only when the body returns.
 public final class InMemoryLedgerStore: LedgerStore {
-    private struct Recorded {
-        var confirmation: String
-        var payloadDigest: String?
-        var postedCount: Int
-        var firstReceivedAt: String
-    }
-
-    private struct State {
+    struct State {
         var entries: [DocumentKey: StoredJournalEntry] = [:]
         var nextNumbers: [String: Int64] = [:]
-        var messages: [InboundMessageKey: Recorded] = [:]
+        var messages: [MessageRowID: MessageRecord] = [:]
+        var keys: [InboundMessageKey: MessageRowID] = [:]
+        var entryRecords: [MessageRowID: [EntryRecord]] = [:]
+        var payloads: [MessageRowID: StoredPayload] = [:]
+        var deliveries: [DeliveryRowID: DeliveryRecord] = [:]
+        var deliveryOfMessage: [MessageRowID: DeliveryRowID] = [:]
+        var attempts: [DeliveryRowID: [DeliveryAttempt]] = [:]
+        var lastMessageID: MessageRowID = 0
+        var lastDeliveryID: DeliveryRowID = 0
     }
 
     private let state = Mutex(State())
-    private let numberRanges: @Sendable (String, String) -> MasterData.NumberRange?
 
-    /// - Parameter masterData: where number ranges are looked up.
-    public init(masterData: MasterData) {
-        self.numberRanges = { companyCode, range in masterData.companyCodes[companyCode]?.numberRanges[range] }
-    }
+    public init() {}
 
-    public func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
-        if message.isTestMessage {
-            return .processed(outcomes: message.checkOnlyOutcomes, confirmation: confirmation(message.checkOnlyOutcomes))
-        }
-        return state.withLock { state in
-            var firstReceivedAt = message.receivedAt
-            if let key = message.key, let recorded = state.messages[key] {
-                if recorded.postedCount > 0 {
-                    if let stored = recorded.payloadDigest, let digest = message.payloadDigest, stored != digest {
-                        return .conflict(firstReceivedAt: recorded.firstReceivedAt)
-                    }
-                    return .replayed(confirmation: recorded.confirmation)
-                }
-                firstReceivedAt = recorded.firstReceivedAt  // nothing of it was posted: process it again
-            }
-            var outcomes: [EntryOutcome] = []
-            for entry in message.entries {
-                switch entry.action {
-                case .reject(let rejection): outcomes.append(.rejected(rejection))
-                case .check(let plan): outcomes.append(.checked(plan.summary))
-                case .post(let plan):
-                    guard let range = numberRanges(plan.companyCode, plan.numberRange) else {
-                        outcomes.append(
-                            .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))])))
-                        continue
-                    }
-                    let counter = "\(plan.companyCode)/\(plan.fiscalYear)/\(plan.numberRange)"
-                    let number = state.nextNumbers[counter] ?? range.first
-                    guard number <= range.last else {
-                        outcomes.append(
-                            .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))])))
-                        continue
-                    }
-                    state.nextNumbers[counter] = number + 1
-                    let key = DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: DocumentKey.formatNumber(number))
-                    state.entries[key] = StoredJournalEntry(
-                        key: key, plan: plan.header, lines: plan.lines, postedBy: message.sender, postedAt: message.receivedAt,
-                        source: .init(
-                            interface: message.interface, messageID: message.messageID, messageUUID: message.messageUUID,
-                            entryMessageID: entry.messageID, entryMessageUUID: entry.messageUUID, receivedAt: message.receivedAt))
-                    outcomes.append(.posted(key))
-                }
-            }
-            let rendered = confirmation(outcomes)
-            if let key = message.key {
-                let postedCount = outcomes.count { if case .posted = $0 { true } else { false } }
-                state.messages[key] = Recorded(
-                    confirmation: rendered, payloadDigest: message.payloadDigest, postedCount: postedCount, firstReceivedAt: firstReceivedAt)
-            }
-            return .processed(outcomes: outcomes, confirmation: rendered)
+    /// For source compatibility with the durable stores' initialisers; master data is not needed.
+    public convenience init(masterData: MasterData) { self.init() }
+
+    public func write<T: Sendable>(rows: Int, _ body: @escaping @Sendable (any LedgerTransaction) throws -> T) async throws -> T {
+        try state.withLock { state in
+            let transaction = InMemoryTransaction(state: state)
+            let result = try body(transaction)
+            state = transaction.state
+            return result
         }
     }
 
@@ -94,6 +53,156 @@ public final class InMemoryLedgerStore: LedgerStore {
             return JournalEntryPage(entries: page, next: matching.count > query.limit ? page.last?.key : nil)
         }
     }
+
+    public func messageDetail(_ id: MessageRowID) async throws -> MessageDetail? {
+        state.withLock { state in
+            guard let message = state.messages[id] else { return nil }
+            let delivery = state.deliveryOfMessage[id].flatMap { state.deliveries[$0] }
+            return MessageDetail(
+                message: message, entries: state.entryRecords[id] ?? [], delivery: delivery,
+                attempts: delivery.map { state.attempts[$0.id] ?? [] } ?? [])
+        }
+    }
+
+    public func messages(_ query: MessageQuery) async throws -> MessagePage {
+        state.withLock { state in
+            let matching = state.messages.values
+                .map { MessageSummary(message: $0, delivery: state.deliveryOfMessage[$0.id].flatMap { state.deliveries[$0] }) }
+                .filter { query.matches($0) }
+                .sorted { $0.message.id > $1.message.id }
+            let page = Array(matching.prefix(query.limit))
+            return MessagePage(messages: page, next: matching.count > query.limit ? page.last?.message.id : nil)
+        }
+    }
+
+    public func messagePayload(_ id: MessageRowID) async throws -> StoredPayload? {
+        state.withLock { $0.payloads[id] }
+    }
+}
+
+/// The in-memory store's transaction: works on its own copy of the state.
+final class InMemoryTransaction: LedgerTransaction {
+    var state: InMemoryLedgerStore.State
+
+    init(state: InMemoryLedgerStore.State) { self.state = state }
+
+    func message(forKey key: InboundMessageKey) throws -> MessageRecord? {
+        state.keys[key].flatMap { state.messages[$0] }
+    }
+
+    func message(id: MessageRowID) throws -> MessageRecord? { state.messages[id] }
+
+    func insertMessage(_ message: NewMessage) throws -> MessageRowID {
+        if let key = message.key, state.keys[key] != nil { throw LedgerStoreError("message key \(key) is already recorded") }
+        state.lastMessageID += 1
+        let id = state.lastMessageID
+        state.messages[id] = MessageRecord(
+            id: id, key: message.key, interface: message.interface, sender: message.sender, messageID: message.messageID,
+            messageUUID: message.messageUUID, transportMessageID: message.transportMessageID, receivedAt: message.receivedAt,
+            firstReceivedAt: message.firstReceivedAt, attempt: message.attempt, entryCount: message.entryCount,
+            payloadDigest: message.payloadDigest, postedCount: 0, state: message.state, stateChangedAt: message.receivedAt, claim: nil,
+            confirmation: message.confirmation, isTest: message.isTest)
+        if let key = message.key { state.keys[key] = id }
+        return id
+    }
+
+    func releaseKey(ofMessage id: MessageRowID) throws {
+        guard let key = state.messages[id]?.key else { return }
+        state.keys[key] = nil
+        state.messages[id]?.key = nil
+    }
+
+    func setState(ofMessage id: MessageRowID, to newState: MessageState, at: String, claim: MessageClaim?) throws {
+        guard state.messages[id] != nil else { throw LedgerStoreError("no message \(id)") }
+        state.messages[id]?.state = newState
+        state.messages[id]?.stateChangedAt = at
+        state.messages[id]?.claim = claim
+    }
+
+    func claimableMessages(now: String, limit: Int) throws -> [MessageRecord] {
+        let claimable = state.messages.values.filter { message in
+            message.state == .accepted || (message.state == .processing && (message.claim.map { $0.until < now } ?? true))
+        }
+        return Array(claimable.sorted { $0.id < $1.id }.prefix(limit))
+    }
+
+    func insertPayload(_ payload: StoredPayload, forMessage id: MessageRowID) throws { state.payloads[id] = payload }
+
+    func deletePayload(ofMessage id: MessageRowID) throws { state.payloads[id] = nil }
+
+    func takeDocumentNumber(companyCode: String, fiscalYear: Int, numberRange: String, first: Int64, last: Int64) throws -> Int64? {
+        let counter = "\(companyCode)/\(fiscalYear)/\(numberRange)"
+        let number = state.nextNumbers[counter] ?? first
+        guard number <= last else { return nil }
+        state.nextNumbers[counter] = number + 1
+        return number
+    }
+
+    func insertJournalEntry(_ entry: NewJournalEntry) throws {
+        guard state.entries[entry.key] == nil else { throw LedgerStoreError("document \(entry.key) already exists") }
+        guard let message = state.messages[entry.messageRowID] else { throw LedgerStoreError("no message \(entry.messageRowID)") }
+        state.entries[entry.key] = StoredJournalEntry(
+            key: entry.key, plan: entry.plan.header, lines: entry.plan.lines, postedBy: entry.postedBy, postedAt: entry.postedAt,
+            source: .init(
+                interface: message.interface, messageID: message.messageID, messageUUID: message.messageUUID,
+                entryMessageID: entry.entryMessageID, entryMessageUUID: entry.entryMessageUUID, receivedAt: message.receivedAt),
+            ledgerGroup: entry.plan.ledgerGroup, ledgers: entry.plan.ledgers)
+    }
+
+    func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws {
+        guard state.messages[id] != nil else { throw LedgerStoreError("no message \(id)") }
+        state.entryRecords[id] = entries
+        state.messages[id]?.postedCount = entries.count { $0.outcome.isPosted }
+    }
+
+    func entries(ofMessage id: MessageRowID) throws -> [EntryRecord] { state.entryRecords[id] ?? [] }
+
+    func enqueueDelivery(_ delivery: NewDelivery) throws -> DeliveryRowID {
+        guard state.messages[delivery.messageRowID] != nil else { throw LedgerStoreError("no message \(delivery.messageRowID)") }
+        guard state.deliveryOfMessage[delivery.messageRowID] == nil else {
+            throw LedgerStoreError("message \(delivery.messageRowID) already has a delivery")
+        }
+        state.lastDeliveryID += 1
+        let id = state.lastDeliveryID
+        state.deliveries[id] = DeliveryRecord(
+            id: id, messageRowID: delivery.messageRowID, target: delivery.target, state: delivery.state, claimedBy: nil,
+            createdAt: delivery.createdAt, updatedAt: delivery.createdAt)
+        state.deliveryOfMessage[delivery.messageRowID] = id
+        return id
+    }
+
+    func dueDeliveries(now: Date, limit: Int) throws -> [DeliveryRecord] {
+        let due = state.deliveries.values.compactMap { delivery -> (Date, DeliveryRecord)? in
+            switch delivery.state.phase {
+            case .pending(_, let at), .retryScheduled(_, let at): at <= now ? (at, delivery) : nil
+            case .inFlight(_, let leaseUntil): leaseUntil < now ? (leaseUntil, delivery) : nil
+            case .delivered, .failed: nil
+            }
+        }
+        return Array(due.sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }.prefix(limit).map(\.1))
+    }
+
+    func delivery(id: DeliveryRowID) throws -> DeliveryRecord? { state.deliveries[id] }
+
+    func delivery(ofMessage id: MessageRowID) throws -> DeliveryRecord? {
+        state.deliveryOfMessage[id].flatMap { state.deliveries[$0] }
+    }
+
+    func updateDelivery(_ id: DeliveryRowID, state newState: DeliveryState, claimedBy: String?) throws {
+        guard state.deliveries[id] != nil else { throw LedgerStoreError("no delivery \(id)") }
+        state.deliveries[id]?.state = newState
+        state.deliveries[id]?.claimedBy = claimedBy
+    }
+
+    func recordAttempt(_ attempt: DeliveryAttempt, ofDelivery id: DeliveryRowID) throws {
+        guard state.deliveries[id] != nil else { throw LedgerStoreError("no delivery \(id)") }
+        state.attempts[id, default: []].append(attempt)
+        state.deliveries[id]?.updatedAt = attempt.finishedAt
+    }
+
+    func failedDeliveries(limit: Int) throws -> [DeliveryRecord] {
+        Array(state.deliveries.values.filter { $0.state.status == .failed }.sorted { $0.id < $1.id }.prefix(limit))
+    }
 }
 
 extension JournalEntryQuery {
@@ -106,6 +215,22 @@ extension JournalEntryQuery {
         if let postingDateTo, entry.plan.postingDate > postingDateTo { return false }
         if let after, !(after < entry.key) { return false }
         if let account, !entry.lines.contains(where: { $0.glAccount == account || $0.businessPartner == account }) { return false }
+        return true
+    }
+}
+
+extension MessageQuery {
+    /// Whether a message passes this filter (the reference semantics for every store).
+    public func matches(_ summary: MessageSummary) -> Bool {
+        let message = summary.message
+        if let interface, message.interface != interface { return false }
+        if let sender, message.sender != sender { return false }
+        if let state, message.state != state { return false }
+        if let deliveryStatus, summary.delivery?.state.status != deliveryStatus { return false }
+        if let messageID, ![message.messageID, message.messageUUID, message.transportMessageID].contains(messageID) { return false }
+        if let receivedFrom, message.receivedAt < receivedFrom { return false }
+        if let receivedTo, message.receivedAt > receivedTo { return false }
+        if let before, message.id >= before { return false }
         return true
     }
 }

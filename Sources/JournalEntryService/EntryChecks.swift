@@ -1,0 +1,38 @@
+import Foundation
+import Ledger
+
+/// Turns the entries of a decoded bulk request into what the store posts: each entry checked
+/// against the posting rules (a plan, or its rejection) with what its confirmation will say.
+/// Shared by the synchronous service and the asynchronous posting worker.
+public struct EntryChecks: Sendable {
+    let rules: PostingRules
+    let system: GatewaySystem
+
+    public init(rules: PostingRules, system: GatewaySystem) {
+        self.rules = rules
+        self.system = system
+    }
+
+    public func submissions(for request: BulkCreateRequest, authorization: PostingAuthorization) -> [EntrySubmission] {
+        let isTest = request.messageHeader.testDataIndicator
+        return request.entries.map { entry -> EntrySubmission in
+            let action: EntrySubmission.Action
+            switch rules.check(entry.draft, authorization: authorization) {
+            case .success(let plan): action = (isTest || entry.messageHeader.testDataIndicator) ? .check(plan) : .post(plan)
+            case .failure(let rejection): action = .reject(rejection)
+            }
+            return EntrySubmission(
+                action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
+                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
+                logicalSystem: entry.draft.originalReferenceDocumentLogicalSystem ?? system.logicalSystem)
+        }
+    }
+}
+
+extension BulkCreateRequest {
+    /// `true` when nothing in the message is meant to be posted (`TestDataIndicator` on the bulk
+    /// header, or on every entry).
+    public var isCheckOnly: Bool {
+        messageHeader.testDataIndicator || (!entries.isEmpty && entries.allSatisfy(\.messageHeader.testDataIndicator))
+    }
+}

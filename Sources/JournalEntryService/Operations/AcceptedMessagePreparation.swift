@@ -1,0 +1,68 @@
+import Ledger
+import SOAPCore
+import XMLCore
+
+/// What a posting worker needs to post an accepted asynchronous message: its entries checked
+/// against the posting rules, and what decides where its confirmation goes.
+public struct PreparedPosting: Sendable {
+    public var entries: [EntrySubmission]
+    /// The request's bulk `MessageHeader/SenderBusinessSystemID`.
+    public var senderBusinessSystemID: String?
+    /// The request's `wsa:ReplyTo` address (not the anonymous one).
+    public var replyTo: String?
+    /// Set when the stored request could not be read back (it was valid when it was accepted):
+    /// the message is then recorded as processed with no entries and this is logged.
+    public var problem: String?
+
+    public init(entries: [EntrySubmission], senderBusinessSystemID: String? = nil, replyTo: String? = nil, problem: String? = nil) {
+        self.entries = entries
+        self.senderBusinessSystemID = senderBusinessSystemID
+        self.replyTo = replyTo
+        self.problem = problem
+    }
+
+    /// Rows the posting transaction writes, about.
+    public var estimatedRows: Int {
+        entries.reduce(4) { rows, entry in
+            if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count + plan.ledgers.count }
+            return rows + 1
+        }
+    }
+}
+
+/// Reads an accepted message's stored request back and checks its entries: the part of posting
+/// that needs no store, run on the blocking-work runner (parse, decode, posting rules).
+public struct AcceptedMessagePreparation: Sendable {
+    let checks: EntryChecks
+    let limits: XMLParseLimits
+
+    public init(rules: PostingRules, system: GatewaySystem, limits: XMLParseLimits) {
+        self.checks = EntryChecks(rules: rules, system: system)
+        self.limits = limits
+    }
+
+    /// - Parameter authorization: the posting user's authorisation now (`nil` when the user is no
+    ///   longer configured: every entry is then refused for lack of authorisation).
+    public func prepare(_ message: MessageRecord, payload: StoredPayload, authorization: PostingAuthorization?) -> PreparedPosting {
+        let envelope: SOAPEnvelope
+        do {
+            let mediaType = try? SOAPMediaType.parse(payload.contentType)
+            envelope = try payload.body.withUnsafeBytes { bytes throws(SOAPFault) in
+                try SOAPEnvelope.parse(bytes, limits: limits, mediaType: mediaType)
+            }
+        } catch {
+            return PreparedPosting(entries: [], problem: "the stored request no longer parses: \((error as? SOAPFault)?.reason ?? "\(error)")")
+        }
+        let request: BulkCreateRequest
+        switch BulkCreateRequestDecoder.decode(envelope.payload) {
+        case .success(let decoded): request = decoded
+        case .failure(let problems):
+            return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
+        }
+        let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
+        let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
+        return PreparedPosting(
+            entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
+            replyTo: replyTo)
+    }
+}

@@ -1,0 +1,212 @@
+/// What to do with one entry of a message.
+public struct EntrySubmission: Sendable {
+    public enum Action: Sendable {
+        /// Number and store the entry.
+        case post(PostingPlan)
+        /// `TestDataIndicator`: the entry passed every check; store nothing.
+        case check(PostingPlan)
+        /// The entry failed the checks.
+        case reject(PostingRejection)
+    }
+
+    public var action: Action
+    /// The entry's own `MessageHeader/ID` and `UUID`.
+    public var messageID: String?
+    public var messageUUID: String?
+    /// `MessageHeader/UUID` of the entry's confirmation.
+    public var confirmationUUID: String
+    /// Named in the entry's `605(RW)`/`609(RW)`/`614(RW)`.
+    public var originalReferenceDocumentType: String
+    public var logicalSystem: String
+
+    public init(
+        action: Action, messageID: String?, messageUUID: String?, confirmationUUID: String, originalReferenceDocumentType: String,
+        logicalSystem: String
+    ) {
+        self.action = action
+        self.messageID = messageID
+        self.messageUUID = messageUUID
+        self.confirmationUUID = confirmationUUID
+        self.originalReferenceDocumentType = originalReferenceDocumentType
+        self.logicalSystem = logicalSystem
+    }
+
+    /// The record of this entry with `outcome`, at `index`.
+    public func record(_ outcome: EntryOutcome, index: Int) -> EntryRecord {
+        EntryRecord(
+            index: index, outcome: outcome, messageID: messageID, messageUUID: messageUUID, confirmationUUID: confirmationUUID,
+            originalReferenceDocumentType: originalReferenceDocumentType, logicalSystem: logicalSystem)
+    }
+}
+
+/// A synchronous message with all its entries checked, as handed to ``MessageProcessor/process(_:in:)``.
+public struct InboundMessage: Sendable {
+    /// `nil` when the message carries neither ID nor UUID: it is processed without replay protection.
+    public var key: InboundMessageKey?
+    /// The service interface, e.g. `JournalEntryCreateRequestConfirmation_In`.
+    public var interface: String
+    public var sender: String
+    public var messageID: String?
+    public var messageUUID: String?
+    /// UTC timestamp, ISO 8601 with microseconds.
+    public var receivedAt: String
+    /// `true` when the whole message is a check (`TestDataIndicator` on the bulk header, or on
+    /// every entry): it is answered from its checks alone and nothing is written, so the same ID
+    /// can be posted for real later. Its entries are `.check` or `.reject`.
+    public var isTestMessage: Bool
+    public var entries: [EntrySubmission]
+    /// A digest of the message's payload (hex SHA-256 of its canonical form): a later message with
+    /// the same key but another digest is a ``ProcessingResult/conflict(firstReceivedAt:)``.
+    /// `nil` when the caller has none; then the same key is always a replay.
+    public var payloadDigest: String?
+    public var confirmation: ConfirmationHeader
+
+    public init(
+        key: InboundMessageKey?, interface: String, sender: String, messageID: String?, messageUUID: String?, receivedAt: String,
+        isTestMessage: Bool, entries: [EntrySubmission], payloadDigest: String? = nil, confirmation: ConfirmationHeader
+    ) {
+        self.key = key
+        self.interface = interface
+        self.sender = sender
+        self.messageID = messageID
+        self.messageUUID = messageUUID
+        self.receivedAt = receivedAt
+        self.isTestMessage = isTestMessage
+        self.entries = entries
+        self.payloadDigest = payloadDigest
+        self.confirmation = confirmation
+    }
+
+    /// The records of a check-only message: computed without the store (nothing is numbered or
+    /// written). A `.post` entry in a test message is reported as checked.
+    public var checkOnlyRecords: [EntryRecord] {
+        entries.enumerated().map { index, entry in
+            switch entry.action {
+            case .reject(let rejection): entry.record(.rejected(rejection), index: index)
+            case .check(let plan), .post(let plan): entry.record(.checked(plan.summary), index: index)
+            }
+        }
+    }
+
+    /// Rows a transaction writing this message touches, about (``LedgerStore/write(rows:_:)``).
+    public var estimatedRows: Int {
+        entries.reduce(2) { rows, entry in
+            if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count }
+            return rows + 1
+        }
+    }
+}
+
+/// The result of processing a synchronous message.
+///
+/// The rules for a message whose key was seen before (``MessageProcessor/admit(key:payloadDigest:receivedAt:in:)``):
+/// 1. The recorded message is processed and posted nothing (all rejected or checked): the key does
+///    not block; the message is processed again as a new attempt (`.processed`).
+/// 2. Otherwise (it posted entries, or it is still waiting to be posted) with the same payload
+///    digest (or either digest unknown): `.replayed` with the original outcomes; nothing is posted.
+/// 3. Otherwise with another payload digest: `.conflict`; nothing is posted or recorded.
+public enum ProcessingResult: Sendable {
+    /// The message was new (or its earlier attempts posted nothing): its record (`nil` for a
+    /// check-only message, which is not recorded) and its entries' outcomes, in entry order.
+    case processed(MessageRecord?, [EntryRecord])
+    /// The message had been processed before: nothing was posted; these are its original records.
+    case replayed(MessageRecord, [EntryRecord])
+    /// The key was already used for a message with a different payload; nothing was posted.
+    /// `firstReceivedAt` is when that key was first received (UTC, ISO 8601).
+    case conflict(firstReceivedAt: String)
+}
+
+/// The message algorithm, written once for every store: admission by key (replays, conflicts,
+/// reprocessing), gapless numbering, posting and recording outcomes. It runs inside a
+/// transaction body and uses only ``LedgerTransaction`` primitives.
+public struct MessageProcessor: Sendable {
+    /// How a message relates to what the store holds under its key.
+    public enum Admission: Sendable, Hashable {
+        /// Record it: a new key, or a key whose earlier attempt posted nothing (released now).
+        case new(firstReceivedAt: String, attempt: Int)
+        /// The same message again: acknowledge it, process nothing.
+        case duplicate(MessageRecord)
+        /// The key is taken by a message with another payload.
+        case conflict(MessageRecord)
+    }
+
+    let masterData: MasterData
+
+    public init(masterData: MasterData) { self.masterData = masterData }
+
+    /// Decides what a message with `key` and `payloadDigest` is (rules at ``ProcessingResult``);
+    /// releases the key of an earlier attempt that posted nothing.
+    public static func admit(
+        key: InboundMessageKey?, payloadDigest: String?, receivedAt: String, in transaction: any LedgerTransaction
+    ) throws -> Admission {
+        guard let key, let recorded = try transaction.message(forKey: key) else { return .new(firstReceivedAt: receivedAt, attempt: 1) }
+        if recorded.state == .processed && recorded.postedCount == 0 {
+            try transaction.releaseKey(ofMessage: recorded.id)
+            return .new(firstReceivedAt: recorded.firstReceivedAt, attempt: recorded.attempt + 1)
+        }
+        if let stored = recorded.payloadDigest, let payloadDigest, stored != payloadDigest { return .conflict(recorded) }
+        return .duplicate(recorded)
+    }
+
+    /// Processes a synchronous message in one transaction: admission, recording, posting, outcomes.
+    /// A check-only message is not handed here (see ``InboundMessage/checkOnlyRecords``).
+    public func process(_ message: InboundMessage, in transaction: any LedgerTransaction) throws -> ProcessingResult {
+        switch try Self.admit(key: message.key, payloadDigest: message.payloadDigest, receivedAt: message.receivedAt, in: transaction) {
+        case .conflict(let recorded):
+            return .conflict(firstReceivedAt: recorded.firstReceivedAt)
+        case .duplicate(let recorded):
+            return .replayed(recorded, try transaction.entries(ofMessage: recorded.id))
+        case .new(let firstReceivedAt, let attempt):
+            let id = try transaction.insertMessage(
+                NewMessage(
+                    key: message.key, interface: message.interface, sender: message.sender, messageID: message.messageID,
+                    messageUUID: message.messageUUID, transportMessageID: nil, receivedAt: message.receivedAt,
+                    firstReceivedAt: firstReceivedAt, attempt: attempt, entryCount: message.entries.count,
+                    payloadDigest: message.payloadDigest, state: .processed, confirmation: message.confirmation, isTest: false))
+            let records = try post(message.entries, ofMessage: id, sender: message.sender, postedAt: message.receivedAt, in: transaction)
+            return .processed(try transaction.message(id: id), records)
+        }
+    }
+
+    /// Posts the entries of a recorded message and records their outcomes (in entry order).
+    /// Each `.post` entry gets the next gapless number of its range and is stored with all its
+    /// lines, or is rejected (range undefined or used up).
+    public func post(
+        _ entries: [EntrySubmission], ofMessage id: MessageRowID, sender: String, postedAt: String, in transaction: any LedgerTransaction
+    ) throws -> [EntryRecord] {
+        var records: [EntryRecord] = []
+        records.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            let outcome: EntryOutcome
+            switch entry.action {
+            case .reject(let rejection): outcome = .rejected(rejection)
+            case .check(let plan): outcome = .checked(plan.summary)
+            case .post(let plan): outcome = try post(plan, entry: entry, ofMessage: id, sender: sender, postedAt: postedAt, in: transaction)
+            }
+            records.append(entry.record(outcome, index: index))
+        }
+        try transaction.recordEntries(records, ofMessage: id)
+        return records
+    }
+
+    private func post(
+        _ plan: PostingPlan, entry: EntrySubmission, ofMessage id: MessageRowID, sender: String, postedAt: String,
+        in transaction: any LedgerTransaction
+    ) throws -> EntryOutcome {
+        guard let range = masterData.companyCodes[plan.companyCode]?.numberRanges[plan.numberRange] else {
+            return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
+        }
+        guard
+            let number = try transaction.takeDocumentNumber(
+                companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, numberRange: plan.numberRange, first: range.first, last: range.last)
+        else {
+            return .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))]))
+        }
+        let key = DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: DocumentKey.formatNumber(number))
+        try transaction.insertJournalEntry(
+            NewJournalEntry(
+                key: key, plan: plan, postedBy: sender, postedAt: postedAt, messageRowID: id, entryMessageID: entry.messageID,
+                entryMessageUUID: entry.messageUUID))
+        return .posted(key)
+    }
+}
