@@ -1,4 +1,5 @@
 import ConfirmationDelivery
+import CurlClient
 import Foundation
 import Ledger
 import SOAPCore

@@ -3,6 +3,7 @@ import CurlClient
 import Foundation
 import GatewayHTTP
 import Ledger
+import LedgerSQLite
 import SOAPCore
 import Synchronization
 import Testing

@@ -49,17 +49,23 @@ final class ConfirmationReceiver: Sendable {
         var defaultStatus: Int
     }
 
+    /// The state shared by the receiver and its request handler.
+    private final class Shared: Sendable {
+        let mutex: Mutex<State>
+        init(_ state: State) { mutex = Mutex(state) }
+    }
+
     let port: Int
     /// `http://127.0.0.1:<port>`.
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private let state: Mutex<State>
+    private let shared: Shared
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(port: Int, state: Mutex<State>, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(port: Int, shared: Shared, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
-        self.state = state
+        self.shared = shared
         self.group = group
         self.task = task
     }
@@ -72,11 +78,11 @@ final class ConfirmationReceiver: Sendable {
     static func start(port: Int = 0, statuses: [Int] = [], defaultStatus: Int = 200) async throws -> ConfirmationReceiver {
         var logger = Logger(label: "itest.confirmation-receiver")
         logger.logLevel = .critical
-        let state = Mutex(State(script: statuses, defaultStatus: defaultStatus))
+        let shared = Shared(State(script: statuses, defaultStatus: defaultStatus))
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body = try await request.body.collect(upTo: 64 << 20)
             let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-            let status = state.withLock { s -> Int in
+            let status = shared.mutex.withLock { s -> Int in
                 let status = s.script.isEmpty ? s.defaultStatus : s.script.removeFirst()
                 s.requests.append(
                     Request(
@@ -110,7 +116,7 @@ final class ConfirmationReceiver: Sendable {
             let outcome = await task.result
             throw HarnessError("the confirmation receiver did not start on port \(port): \(outcome)")
         }
-        return ConfirmationReceiver(port: bound, state: state, group: group, task: task)
+        return ConfirmationReceiver(port: bound, shared: shared, group: group, task: task)
     }
 
     /// Stops listening and waits until the server is gone (new connections are refused).
@@ -120,11 +126,11 @@ final class ConfirmationReceiver: Sendable {
     }
 
     /// Every request so far, in arrival order.
-    var requests: [Request] { state.withLock { $0.requests } }
+    var requests: [Request] { shared.mutex.withLock { $0.requests } }
 
     /// Changes how later requests are answered (the script is replaced).
     func answer(_ statuses: [Int] = [], thenDefault defaultStatus: Int) {
-        state.withLock { s in
+        shared.mutex.withLock { s in
             s.script = statuses
             s.defaultStatus = defaultStatus
         }
