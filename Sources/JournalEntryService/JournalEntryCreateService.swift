@@ -165,16 +165,21 @@ public final class JournalEntryCreateService: Sendable {
     /// when it was first received.
     static func conflictFault(_ header: MessageHeaderFields, firstReceivedAt: String, version: SOAPVersion) -> SOAPFault {
         let (element, value) = header.id.map { ("MessageHeader/ID", $0) } ?? ("MessageHeader/UUID", header.uuid ?? "")
+        return messageIDConflict(
+            element: element, value: value, firstReceivedAt: firstReceivedAt,
+            reason: "\(element) '\(value)' was already used for a different message (first received at \(firstReceivedAt)); "
+                + "nothing was posted. Send this message with a new \(element); resending the original message unchanged returns its confirmation.",
+            version: version)
+    }
+
+    /// A Sender fault with the `jg:MessageIDConflict` detail: which ID (`element`, `value`) and when it was first received.
+    static func messageIDConflict(element: String, value: String, firstReceivedAt: String, reason: String, version: SOAPVersion) -> SOAPFault {
         var detail = "<jg:MessageIDConflict xmlns:jg=\"\(SOAPNamespaces.gatewayFault)\"><jg:Element>\(element)</jg:Element><jg:MessageID>"
         XMLEscaping.appendEscapedText(value, to: &detail)
         detail += "</jg:MessageID><jg:FirstReceivedAt>"
         XMLEscaping.appendEscapedText(firstReceivedAt, to: &detail)
         detail += "</jg:FirstReceivedAt></jg:MessageIDConflict>"
-        return SOAPFault(
-            code: .sender,
-            reason: "\(element) '\(value)' was already used for a different message (first received at \(firstReceivedAt)); "
-                + "nothing was posted. Send this message with a new \(element); resending the original message unchanged returns its confirmation.",
-            version: version, detailXML: detail)
+        return SOAPFault(code: .sender, reason: reason, version: version, detailXML: detail)
     }
 
     /// Builds the store's view of the message: a replay key, and for each entry the checked plan or its rejection.

@@ -185,16 +185,11 @@ public final class BulkIntakeService: Sendable {
     ) -> SOAPFault {
         if transportID == nil { return JournalEntryCreateService.conflictFault(header, firstReceivedAt: firstReceivedAt, version: version) }
         let value = transportID ?? ""
-        var detail = "<jg:MessageIDConflict xmlns:jg=\"\(SOAPNamespaces.gatewayFault)\"><jg:Element>MessageId</jg:Element><jg:MessageID>"
-        XMLEscaping.appendEscapedText(value, to: &detail)
-        detail += "</jg:MessageID><jg:FirstReceivedAt>"
-        XMLEscaping.appendEscapedText(firstReceivedAt, to: &detail)
-        detail += "</jg:FirstReceivedAt></jg:MessageIDConflict>"
-        return SOAPFault(
-            code: .sender,
+        return JournalEntryCreateService.messageIDConflict(
+            element: "MessageId", value: value, firstReceivedAt: firstReceivedAt,
             reason: "The transport message ID '\(value)' was already used for a different message (first received at \(firstReceivedAt)); "
                 + "nothing was stored. Send this message with a new message ID; resending the original message unchanged is acknowledged again.",
-            version: version, detailXML: detail)
+            version: version)
     }
 }
 
