@@ -68,8 +68,8 @@ struct MessagesCommandError: Error, CustomStringConvertible, LocalizedError {
     var errorDescription: String? { description }
 }
 
-extension MessageState: @retroactive ExpressibleByArgument {}
-extension DeliveryState.Status: @retroactive ExpressibleByArgument {}
+extension MessageState: ExpressibleByArgument {}
+extension DeliveryState.Status: ExpressibleByArgument {}
 
 /// A message's row ID given on the command line.
 struct MessageIDArgument: ExpressibleByArgument, Sendable {

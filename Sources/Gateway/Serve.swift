@@ -7,6 +7,7 @@ import GatewayConfig
 import GatewayHTTP
 import GatewayRuntime
 import ServiceLifecycle
+import UnixSignals
 import Hummingbird
 import HummingbirdBcrypt
 import Ledger

@@ -134,6 +134,111 @@ enum LedgerSchema {
                     WHERE posted.inbound_message_id = inbound_message.id;
                     """)
         }
+        // Issue 6: the store's unit is a transaction; messages have states (asynchronous intake),
+        // outcomes are stored as data, requests wait in a payload table, confirmations go through an
+        // outbox. `inbound_message` is rebuilt: its key becomes (sender, interface, message ID) and the
+        // confirmation header is kept as columns; the confirmation text of older rows is kept as
+        // `legacy_confirmation` (they have no entry records, so a replay answers that text).
+        migrator.registerMigration("v3-transactions-outcomes-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbound_message_v3 (
+                        id INTEGER PRIMARY KEY,
+                        key_sender TEXT,
+                        key_interface TEXT,
+                        key_id TEXT,
+                        interface TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        message_id TEXT,
+                        message_uuid TEXT,
+                        transport_message_id TEXT,
+                        received_at TEXT NOT NULL,
+                        first_received_at TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        entry_count INTEGER NOT NULL,
+                        payload_digest TEXT,
+                        posted_count INTEGER NOT NULL DEFAULT 0,
+                        state TEXT NOT NULL,
+                        state_changed_at TEXT NOT NULL,
+                        claim_by TEXT,
+                        claim_until TEXT,
+                        confirmation_uuid TEXT NOT NULL,
+                        confirmation_created_at TEXT NOT NULL,
+                        reference_id TEXT,
+                        reference_uuid TEXT,
+                        recipient_business_system_id TEXT,
+                        relates_to TEXT,
+                        is_test INTEGER NOT NULL DEFAULT 0,
+                        legacy_confirmation TEXT,
+                        UNIQUE (key_sender, key_interface, key_id)
+                    );
+                    INSERT INTO inbound_message_v3 (id, key_sender, key_interface, key_id, interface, sender, message_id, message_uuid,
+                        received_at, first_received_at, attempt, entry_count, payload_digest, posted_count, state, state_changed_at,
+                        confirmation_uuid, confirmation_created_at, reference_id, reference_uuid, legacy_confirmation)
+                    SELECT id, CASE WHEN message_key IS NULL THEN NULL ELSE sender END, CASE WHEN message_key IS NULL THEN NULL ELSE interface END,
+                        message_key, interface, sender, message_id, message_uuid, received_at, COALESCE(first_received_at, received_at), attempt,
+                        entry_count, payload_digest, posted_count, 'processed', received_at, '', received_at, message_id, message_uuid, confirmation
+                    FROM inbound_message;
+                    DROP TABLE inbound_message;
+                    ALTER TABLE inbound_message_v3 RENAME TO inbound_message;
+                    CREATE INDEX inbound_message_waiting ON inbound_message (id) WHERE state <> 'processed';
+                    CREATE INDEX inbound_message_message_id ON inbound_message (message_id);
+                    CREATE INDEX inbound_message_message_uuid ON inbound_message (message_uuid);
+                    CREATE INDEX inbound_message_transport_id ON inbound_message (transport_message_id);
+
+                    CREATE TABLE message_entry (
+                        message_id INTEGER NOT NULL REFERENCES inbound_message (id),
+                        entry_index INTEGER NOT NULL,
+                        outcome TEXT NOT NULL,
+                        company_code TEXT,
+                        fiscal_year INTEGER,
+                        document_number TEXT,
+                        log TEXT,
+                        entry_message_id TEXT,
+                        entry_message_uuid TEXT,
+                        confirmation_uuid TEXT NOT NULL,
+                        original_reference_document_type TEXT NOT NULL,
+                        logical_system TEXT NOT NULL,
+                        PRIMARY KEY (message_id, entry_index)
+                    );
+
+                    CREATE TABLE inbound_payload (
+                        message_id INTEGER PRIMARY KEY REFERENCES inbound_message (id),
+                        content_type TEXT NOT NULL,
+                        body BLOB NOT NULL
+                    );
+
+                    CREATE TABLE confirmation_delivery (
+                        id INTEGER PRIMARY KEY,
+                        message_id INTEGER NOT NULL UNIQUE REFERENCES inbound_message (id),
+                        communication_system TEXT,
+                        url TEXT NOT NULL,
+                        outbound_interface TEXT NOT NULL,
+                        soap_version TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        due_at REAL,
+                        claimed_by TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX confirmation_delivery_due ON confirmation_delivery (due_at) WHERE due_at IS NOT NULL;
+                    CREATE INDEX confirmation_delivery_status ON confirmation_delivery (status, id);
+
+                    CREATE TABLE delivery_attempt (
+                        delivery_id INTEGER NOT NULL REFERENCES confirmation_delivery (id),
+                        number INTEGER NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL NOT NULL,
+                        http_status INTEGER,
+                        error TEXT,
+                        PRIMARY KEY (delivery_id, number)
+                    );
+
+                    ALTER TABLE journal_entry ADD COLUMN ledger_group TEXT;
+                    ALTER TABLE journal_entry ADD COLUMN ledgers TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import ConfirmationDelivery
 import Dispatch
 import Foundation
 import GRDB
@@ -37,16 +38,80 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.pool = pool
         self.logger = logger
         self.writer = GroupCommitWriter(
-            pool: pool, masterData: masterData, logger: logger, metrics: WriterMetrics(factory: metricsFactory ?? MetricsSystem.factory))
+            pool: pool, logger: logger, metrics: WriterMetrics(factory: metricsFactory ?? MetricsSystem.factory))
     }
 
-    public func process(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
-        // A check run writes nothing: no replay lookup, no transaction, no fsync.
-        if message.isTestMessage {
-            let outcomes = message.checkOnlyOutcomes
-            return .processed(outcomes: outcomes, confirmation: confirmation(outcomes))
+    public func write<T: Sendable>(rows: Int, _ body: @escaping @Sendable (any LedgerTransaction) throws -> T) async throws -> T {
+        try await writer.submit(rows: rows, body)
+    }
+
+    public func messageDetail(_ id: MessageRowID) async throws -> MessageDetail? {
+        try await pool.read { db in
+            guard let message = try MessageRows.fetchOne(db, where: "m.id = ?", arguments: [id]) else { return nil }
+            let delivery = try DeliveryRows.fetchAll(db, where: "message_id = ?", order: "id", limit: 1, arguments: [id]).first
+            return MessageDetail(
+                message: message, entries: try MessageRows.entries(db, ofMessage: id), delivery: delivery,
+                attempts: try delivery.map { try DeliveryRows.attempts(db, ofDelivery: $0.id) } ?? [])
         }
-        return try await writer.submit(message, confirmation: confirmation)
+    }
+
+    public func messages(_ query: MessageQuery) async throws -> MessagePage {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let interface = query.interface {
+                conditions.append("m.interface = ?")
+                arguments += [interface]
+            }
+            if let sender = query.sender {
+                conditions.append("m.sender = ?")
+                arguments += [sender]
+            }
+            if let state = query.state {
+                conditions.append("m.state = ?")
+                arguments += [state.rawValue]
+            }
+            if let status = query.deliveryStatus {
+                conditions.append("d.status = ?")
+                arguments += [status.rawValue]
+            }
+            if let messageID = query.messageID {
+                conditions.append("(m.message_id = ? OR m.message_uuid = ? OR m.transport_message_id = ?)")
+                arguments += [messageID, messageID, messageID]
+            }
+            if let from = query.receivedFrom {
+                conditions.append("m.received_at >= ?")
+                arguments += [from]
+            }
+            if let to = query.receivedTo {
+                conditions.append("m.received_at <= ?")
+                arguments += [to]
+            }
+            if let before = query.before {
+                conditions.append("m.id < ?")
+                arguments += [before]
+            }
+            var sql = "SELECT \(MessageRows.columns), \(DeliveryRows.columns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))"
+            sql += " FROM inbound_message m LEFT JOIN confirmation_delivery d ON d.message_id = m.id"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY m.id DESC LIMIT ?"
+            arguments += [query.limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let summaries = try rows.prefix(query.limit).map { row in
+                let delivery: DeliveryRecord? = (row[27] as Int64?) == nil ? nil : try DeliveryRows.delivery(row, offset: 27)
+                return MessageSummary(message: try MessageRows.message(row), delivery: delivery)
+            }
+            return MessagePage(messages: summaries, next: rows.count > query.limit ? summaries.last?.message.id : nil)
+        }
+    }
+
+    public func messagePayload(_ id: MessageRowID) async throws -> StoredPayload? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT content_type, body FROM inbound_payload WHERE message_id = ?", arguments: [id]).map { row in
+                let body: Data = row[1]
+                return StoredPayload(body: [UInt8](body), contentType: row[0])
+            }
+        }
     }
 
     /// SQLite's `PRAGMA integrity_check` of the database: `["ok"]`, or the problems found.
@@ -154,312 +219,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 }
 
-/// Collects submissions and writes them in shared transactions on one dedicated queue.
-final class GroupCommitWriter: Sendable {
-    private struct Job {
-        let message: InboundMessage
-        let render: ConfirmationRenderer
-        let continuation: CheckedContinuation<ProcessingResult, any Error>
-    }
-
-    private struct State {
-        var jobs: [Job] = []
-        var draining = false
-        var closed = false
-    }
-
-    /// Upper bound of messages per transaction, to keep a single commit's latency bounded.
-    static let maximumBatch = 256
-
-    private let pool: DatabasePool
-    private let masterData: MasterData
-    private let logger: Logger
-    private let queue = DispatchQueue(label: "journal-gateway.ledger-writer")
-    private let state = Mutex(State())
-    private let commits = Atomic<Int>(0)
-
-    var committedTransactionCount: Int { commits.load(ordering: .relaxed) }
-
-    private let metrics: WriterMetrics?
-
-    init(pool: DatabasePool, masterData: MasterData, logger: Logger, metrics: WriterMetrics? = nil) {
-        self.metrics = metrics
-        self.pool = pool
-        self.masterData = masterData
-        self.logger = logger
-    }
-
-    func submit(_ message: InboundMessage, confirmation: @escaping ConfirmationRenderer) async throws -> ProcessingResult {
-        try await withCheckedThrowingContinuation { continuation in
-            let job = Job(message: message, render: confirmation, continuation: continuation)
-            let accepted = state.withLock { state -> Bool in
-                if state.closed { return false }
-                state.jobs.append(job)
-                if !state.draining {
-                    state.draining = true
-                    // Enqueued under the lock, so that `close()` (which waits for the queue) cannot miss it.
-                    queue.async { self.drain() }
-                }
-                return true
-            }
-            if !accepted { continuation.resume(throwing: LedgerStoreError("the ledger is closed; nothing of the message was stored")) }
-        }
-    }
-
-    /// Refuses further submissions and waits until every accepted one is written and answered.
-    /// - Returns: `false` when the writer was already closed.
-    func close() -> Bool {
-        let wasOpen = state.withLock { state in
-            defer { state.closed = true }
-            return !state.closed
-        }
-        // Every job accepted before the flag was set is in the queue's current or enqueued drain.
-        queue.sync {}
-        return wasOpen
-    }
-
-    private func drain() {
-        while true {
-            let batch: [Job] = state.withLock { state in
-                guard !state.jobs.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let count = min(state.jobs.count, Self.maximumBatch)
-                let batch = Array(state.jobs.prefix(count))
-                state.jobs.removeFirst(count)
-                return batch
-            }
-            if batch.isEmpty { return }
-            write(batch)
-        }
-    }
-
-    /// Writes a batch in one transaction. If anything in it fails, the whole transaction rolls
-    /// back and the messages are written again one per transaction, so that only the message
-    /// at fault fails; nobody is answered before their transaction has committed.
-    private func write(_ batch: [Job]) {
-        let postedAt = UTCTimestamp.now()
-        let started = DispatchTime.now().uptimeNanoseconds
-        var results: [ProcessingResult] = []
-        results.reserveCapacity(batch.count)
-        do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    for job in batch {
-                        results.append(try self.process(job.message, render: job.render, postedAt: postedAt, db: db))
-                    }
-                    return .commit
-                }
-            }
-            commits.add(1, ordering: .relaxed)
-            metrics?.committed(messages: batch.count, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
-        } catch {
-            guard batch.count > 1 else {
-                logger.error(
-                    "message could not be stored; nothing of it was written",
-                    metadata: ["error": "\(error)", "sender": "\(batch[0].message.sender)"])
-                batch[0].continuation.resume(throwing: LedgerStoreError("the ledger could not store the message: \(error)"))
-                return
-            }
-            logger.warning("batch of \(batch.count) messages rolled back; writing them one by one", metadata: ["error": "\(error)"])
-            for job in batch { write([job]) }
-            return
-        }
-        for (job, result) in zip(batch, results) { job.continuation.resume(returning: result) }
-    }
-
-    private func process(_ message: InboundMessage, render: ConfirmationRenderer, postedAt: String, db: Database) throws -> ProcessingResult {
-        var firstReceivedAt = message.receivedAt
-        var attempt = 1
-        if let key = message.key {
-            var lookup = RawStatementBinder(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT id, confirmation, payload_digest, posted_count, COALESCE(first_received_at, received_at), attempt
-                        FROM inbound_message WHERE sender = ? AND message_key = ?
-                        """), db: db)
-            lookup.bind(key.sender)
-            lookup.bind(key.messageID)
-            let recorded = try lookup.runReturningRow { row in
-                RecordedMessage(
-                    id: row.int64(0), confirmation: row.text(1) ?? "", payloadDigest: row.text(2), postedCount: row.int64(3),
-                    firstReceivedAt: row.text(4) ?? "", attempt: row.int64(5))
-            }
-            if let recorded {
-                if recorded.postedCount > 0 {
-                    if let stored = recorded.payloadDigest, let digest = message.payloadDigest, stored != digest {
-                        return .conflict(firstReceivedAt: recorded.firstReceivedAt)
-                    }
-                    return .replayed(confirmation: recorded.confirmation)
-                }
-                // Nothing of it was posted: the key does not block. The earlier attempt keeps its
-                // row (without the key); this one is recorded as the next attempt.
-                var release = RawStatementBinder(try db.cachedStatement(sql: "UPDATE inbound_message SET message_key = NULL WHERE id = ?"), db: db)
-                release.bind(recorded.id)
-                try release.run()
-                firstReceivedAt = recorded.firstReceivedAt
-                attempt = Int(recorded.attempt) + 1
-            }
-        }
-        // The message row first (its id links the entries); the confirmation is filled in last.
-        var insertMessage = RawStatementBinder(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO inbound_message (interface, sender, message_key, message_id, message_uuid, received_at, entry_count,
-                        confirmation, payload_digest, first_received_at, attempt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
-                    """), db: db)
-        insertMessage.bind(message.interface)
-        insertMessage.bind(message.sender)
-        insertMessage.bind(message.key?.messageID)
-        insertMessage.bind(message.messageID)
-        insertMessage.bind(message.messageUUID)
-        insertMessage.bind(message.receivedAt)
-        insertMessage.bind(message.entries.count)
-        insertMessage.bind(message.payloadDigest)
-        insertMessage.bind(firstReceivedAt)
-        insertMessage.bind(attempt)
-        try insertMessage.run()
-        let messageRowID = db.lastInsertedRowID
-
-        var outcomes: [EntryOutcome] = []
-        outcomes.reserveCapacity(message.entries.count)
-        var postedCount = 0
-        for entry in message.entries {
-            switch entry.action {
-            case .reject(let rejection): outcomes.append(.rejected(rejection))
-            case .check(let plan): outcomes.append(.checked(plan.summary))
-            case .post(let plan):
-                let outcome = try post(plan, entry: entry, message: message, messageRowID: messageRowID, postedAt: postedAt, db: db)
-                if case .posted = outcome { postedCount += 1 }
-                outcomes.append(outcome)
-            }
-        }
-        let confirmation = render(outcomes)
-        var storeConfirmation = RawStatementBinder(
-            try db.cachedStatement(sql: "UPDATE inbound_message SET confirmation = ?, posted_count = ? WHERE id = ?"), db: db)
-        storeConfirmation.bind(confirmation)
-        storeConfirmation.bind(postedCount)
-        storeConfirmation.bind(messageRowID)
-        try storeConfirmation.run()
-        return .processed(outcomes: outcomes, confirmation: confirmation)
-    }
-
-    /// What the ledger holds about an earlier message with the same key.
-    private struct RecordedMessage {
-        var id: Int64
-        var confirmation: String
-        var payloadDigest: String?
-        var postedCount: Int64
-        var firstReceivedAt: String
-        var attempt: Int64
-    }
-
-    private func post(
-        _ plan: PostingPlan, entry: EntrySubmission, message: InboundMessage, messageRowID: Int64, postedAt: String, db: Database
-    ) throws -> EntryOutcome {
-        guard let range = masterData.companyCodes[plan.companyCode]?.numberRanges[plan.numberRange] else {
-            return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
-        }
-        // Gapless numbering: the counter moves inside this transaction, so a rollback gives the number back.
-        let number: Int64
-        var take = RawStatementBinder(
-            try db.cachedStatement(
-                sql: """
-                    UPDATE number_range_status SET next_number = next_number + 1
-                    WHERE company_code = ? AND fiscal_year = ? AND number_range = ? AND next_number <= ?
-                    RETURNING next_number - 1
-                    """), db: db)
-        take.bind(plan.companyCode)
-        take.bind(plan.fiscalYear)
-        take.bind(plan.numberRange)
-        take.bind(range.last)
-        if let taken = try take.runReturningInt64() {
-            number = taken
-        } else if try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT next_number FROM number_range_status WHERE company_code = ? AND fiscal_year = ? AND number_range = ?"),
-            arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange]) != nil
-        {
-            return .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))]))
-        } else {
-            number = range.first
-            try db.cachedStatement(sql: "INSERT INTO number_range_status (company_code, fiscal_year, number_range, next_number) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [plan.companyCode, plan.fiscalYear, plan.numberRange, number + 1])
-        }
-        let documentNumber = DocumentKey.formatNumber(number)
-
-        let insertEntry = try db.cachedStatement(
-            sql: """
-                INSERT INTO journal_entry (company_code, fiscal_year, document_number, fiscal_period, document_type, document_date,
-                    posting_date, transaction_currency, company_code_currency, original_reference_document_type,
-                    original_reference_document, logical_system, business_transaction_type, document_reference_id, header_text,
-                    reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id, entry_message_uuid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        var entryRow = RawStatementBinder(insertEntry, db: db)
-        entryRow.bind(plan.companyCode)
-        entryRow.bind(plan.fiscalYear)
-        entryRow.bind(documentNumber)
-        entryRow.bind(plan.fiscalPeriod)
-        entryRow.bind(plan.documentType)
-        entryRow.bind(plan.documentDate.description)
-        entryRow.bind(plan.postingDate.description)
-        entryRow.bind(plan.transactionCurrency)
-        entryRow.bind(plan.companyCodeCurrency)
-        entryRow.bind(plan.originalReferenceDocumentType)
-        entryRow.bind(plan.originalReferenceDocument)
-        entryRow.bind(plan.originalReferenceDocumentLogicalSystem)
-        entryRow.bind(plan.businessTransactionType)
-        entryRow.bind(plan.documentReferenceID)
-        entryRow.bind(plan.documentHeaderText)
-        entryRow.bind(plan.reference1InDocumentHeader)
-        entryRow.bind(plan.reference2InDocumentHeader)
-        entryRow.bind(plan.createdByUser)
-        entryRow.bind(message.sender)
-        entryRow.bind(postedAt)
-        entryRow.bind(messageRowID)
-        entryRow.bind(entry.messageID)
-        entryRow.bind(entry.messageUUID)
-        try entryRow.run()
-        let insertItem = try db.cachedStatement(
-            sql: """
-                INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
-                    business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc, is_tax_line, item_text,
-                    assignment_reference, reference_document_item, cost_center, profit_center, value_date, due_calculation_base_date,
-                    net_payment_days, open_item_state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        for line in plan.lines {
-            var row = RawStatementBinder(insertItem, db: db)
-            row.bind(plan.companyCode)
-            row.bind(plan.fiscalYear)
-            row.bind(documentNumber)
-            row.bind(line.lineNumber)
-            row.bind(line.accountType.rawValue)
-            row.bind(line.glAccount)
-            row.bind(line.businessPartner)
-            row.bind(line.debitCredit.rawValue)
-            row.bind(line.amountInTransactionCurrency.description)
-            row.bind(line.amountInCompanyCodeCurrency.description)
-            row.bind(line.taxCode)
-            row.bind(line.taxBaseAmount?.description)
-            row.bind(line.isTaxLine)
-            row.bind(line.itemText)
-            row.bind(line.assignmentReference)
-            row.bind(line.referenceDocumentItem)
-            row.bind(line.costCenter)
-            row.bind(line.profitCenter)
-            row.bind(line.valueDate?.description)
-            row.bind(line.dueCalculationBaseDate?.description)
-            row.bind(line.netPaymentDays)
-            row.bind(line.openItemState.rawValue)
-            try row.run()
-        }
-        return .posted(DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: documentNumber))
-    }
-}
-
 /// The writer's metrics: messages per committed transaction and the time from `BEGIN` to the
 /// end of `COMMIT` (including its fsync).
 struct WriterMetrics: Sendable {
@@ -510,11 +269,13 @@ enum EntryRows {
                 valueDate: try (item["value_date"] as String?).map(date), dueCalculationBaseDate: try (item["due_calculation_base_date"] as String?).map(date),
                 netPaymentDays: item["net_payment_days"], openItemState: OpenItemState(rawValue: item["open_item_state"]) ?? .notManaged)
         }
+        let ledgers: String? = row["ledgers"]
         return StoredJournalEntry(
             key: key, plan: header, lines: lines, postedBy: row["posted_by"], postedAt: row["posted_at"],
             source: .init(
                 interface: row["interface"], messageID: row["message_id"], messageUUID: row["message_uuid"],
-                entryMessageID: row["entry_message_id"], entryMessageUUID: row["entry_message_uuid"], receivedAt: row["received_at"]))
+                entryMessageID: row["entry_message_id"], entryMessageUUID: row["entry_message_uuid"], receivedAt: row["received_at"]),
+            ledgerGroup: row["ledger_group"], ledgers: ledgers.map { $0.split(separator: ",").map(String.init) } ?? [])
     }
 
     static func date(_ text: String) throws -> LedgerDate {

@@ -407,14 +407,14 @@ struct SQLiteLedgerStoreTests {
         let store = try SQLiteLedgerStore(path: path, masterData: tiny)
         defer { directory.remove() }
         let planned = try LedgerSQLiteTests.plan(draft(lineCount: 3), masterData: tiny)
-        let result = try await store.process(inbound(key: "MSG-X", [.post(planned), .post(planned), .post(planned)]), confirmation: plainRenderer)
+        let result = try await store.process(inbound(key: "MSG-X", [.post(planned), .post(planned), .post(planned)]), masterData: tiny)
         #expect(result.postedKeys.map(\.documentNumber) == ["0100000000", "0100000001"])
         guard case .rejected(let rejection)? = result.outcomes?.last else {
             Issue.record("the third entry should be rejected: \(result)")
             return
         }
         #expect(rejection.messages.map(\.description) == ["003(JGW) Number range 01 of company code 1010 is exhausted for fiscal year 2025"])
-        let again = try await store.process(inbound(key: "MSG-Y", [.post(planned)]), confirmation: plainRenderer)
+        let again = try await store.process(inbound(key: "MSG-Y", [.post(planned)]), masterData: tiny)
         #expect(again.confirmation == "rejected 003(JGW)")
         #expect(try await post(store, draft(documentType: "KR")).documentNumber == "1900000000", "other ranges are unaffected")
         try store.close()
@@ -471,45 +471,46 @@ struct SQLiteLedgerStoreTests {
         #expect(count == 2)
     }
 
-    @Test("the confirmation is rendered inside the transaction and stored exactly as process returned it")
-    func confirmationStoredAtomically() async throws {
-        let path = directory.path("atomic.sqlite")
+    @Test("outcomes are stored as data: a replay renders the same confirmation from them, and every entry points at its message")
+    func outcomesStoredAsData() async throws {
+        let path = directory.path("outcomes.sqlite")
         let store = try SQLiteLedgerStore(path: path, masterData: masterData)
         defer { directory.remove() }
-        let renders = CallCounter()
-        let renderer: ConfirmationRenderer = { outcomes in
-            renders.increment()
-            return "<confirmation id=\"\(UUID().uuidString)\">" + plainRenderer(outcomes) + "</confirmation>"
+        let rejection = PostingRejection([
+            LedgerMessage(.postingPeriodNotOpen, "3", "2025", "1010", "+"), LedgerMessage(.taxCodeNotDefined, "V9", "1010", severity: .warning),
+        ])
+        let message = inbound(key: "MSG-DATA", [.post(try plan(draft())), .reject(rejection), .post(try plan(draft()))])
+        let first = try await store.process(message)
+        let replay = try await store.process(message)
+        let rejected = "rejected " + rejection.messages.map(\.typeID).joined(separator: ",")
+        #expect(first.confirmation == "posted 1010/2025/0100000000; \(rejected); posted 1010/2025/0100000001")
+        #expect(replay.isReplay)
+        #expect(replay.confirmation == first.confirmation)
+        let page = try await store.messages(MessageQuery())
+        let recorded = try #require(page.messages.first?.message)
+        let detail = try #require(try await store.messageDetail(recorded.id))
+        #expect(detail.entries.map(\.outcome) == first.outcomes)
+        #expect(detail.message.postedCount == 2)
+        #expect(detail.entries.map(\.messageID) == ["MSG-DATA-1", "MSG-DATA-2", "MSG-DATA-3"])
+        guard case .rejected(let stored) = detail.entries[1].outcome else {
+            Issue.record("entry 2 should be rejected")
+            return
         }
-        let result = try await store.process(inbound(key: "MSG-ATOMIC", [.post(try plan(draft())), .post(try plan(draft()))]), confirmation: renderer)
-        let keyless = try await store.process(inbound(key: nil, [.post(try plan(draft()))]), confirmation: renderer)
-        #expect(renders.value == 2)
-        #expect(result.confirmation?.contains("posted 1010/2025/0100000000; posted 1010/2025/0100000001") == true)
+        #expect(stored.messages == rejection.messages, "variables and severity survive the round trip")
         try store.close()
 
         let database = try DatabaseQueue(path: path)
         defer { try? database.close() }
-        let (stored, storedKeyless, entryCount, links) = try await database.read { db in
-            (
-                try String.fetchOne(db, sql: "SELECT confirmation FROM inbound_message WHERE message_key = 'MSG-ATOMIC'"),
-                try String.fetchAll(db, sql: "SELECT confirmation FROM inbound_message WHERE message_key IS NULL"),
-                try Int.fetchOne(db, sql: "SELECT entry_count FROM inbound_message WHERE message_key = 'MSG-ATOMIC'"),
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT e.document_number, m.confirmation FROM journal_entry e JOIN inbound_message m ON m.id = e.inbound_message_id
-                        ORDER BY e.document_number
-                        """
-                ).map { row -> (String, String) in (row["document_number"], row["confirmation"]) }
-            )
+        let links = try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.document_number, m.key_id FROM journal_entry e JOIN inbound_message m ON m.id = e.inbound_message_id
+                    ORDER BY e.document_number
+                    """
+            ).map { row -> (String, String?) in (row["document_number"], row["key_id"]) }
         }
-        #expect(stored == result.confirmation)
-        #expect(storedKeyless == [keyless.confirmation])
-        #expect(entryCount == 2)
-        // Every stored entry points at the message row whose confirmation names it.
-        #expect(links.count == 3)
-        for (number, confirmation) in links {
-            #expect(confirmation.contains("1010/2025/\(number)"))
-        }
+        #expect(links.map(\.0) == ["0100000000", "0100000001"])
+        #expect(links.allSatisfy { $0.1 == "MSG-DATA" })
     }
 }

@@ -70,7 +70,10 @@ func plan(_ draft: JournalEntryDraft, masterData: MasterData) throws -> PostingP
     }
 }
 
-let plainRenderer: ConfirmationRenderer = { outcomes in
+/// Renders outcomes as a short text, standing in for a confirmation.
+typealias OutcomeRenderer = @Sendable ([EntryOutcome]) -> String
+
+let plainRenderer: OutcomeRenderer = { outcomes in
     outcomes.map { outcome in
         switch outcome {
         case .posted(let key): "posted \(key)"
@@ -80,23 +83,42 @@ let plainRenderer: ConfirmationRenderer = { outcomes in
     }.joined(separator: "; ")
 }
 
+let testInterface = "JournalEntryCreateRequestConfirmation_In"
+
 func inbound(
     key: String?, sender: String = "INTEGRATION", isTest: Bool = false, digest: String? = nil,
     receivedAt: String = "2025-03-01T10:00:00.000000Z", _ actions: [EntrySubmission.Action]
 ) -> InboundMessage {
     InboundMessage(
-        key: key.map { InboundMessageKey(sender: sender, messageID: $0) }, interface: "JournalEntryCreateRequestConfirmation_In",
+        key: key.map { InboundMessageKey(sender: sender, interface: testInterface, messageID: $0) }, interface: testInterface,
         sender: sender, messageID: key, messageUUID: key.map { _ in "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b" },
         receivedAt: receivedAt, isTestMessage: isTest,
         entries: actions.enumerated().map { index, action in
-            EntrySubmission(action: action, messageID: key.map { "\($0)-\(index + 1)" }, messageUUID: nil)
-        }, payloadDigest: digest)
+            EntrySubmission(
+                action: action, messageID: key.map { "\($0)-\(index + 1)" }, messageUUID: nil, confirmationUUID: "conf-\(index)",
+                originalReferenceDocumentType: "BKPFF", logicalSystem: "")
+        }, payloadDigest: digest,
+        confirmation: ConfirmationHeader(
+            uuid: "conf", creationDateTime: receivedAt, referenceID: key, referenceUUID: nil, recipientBusinessSystemID: nil))
 }
 
-extension ProcessingResult {
+/// What the synchronous service gets from processing a message, with its confirmation rendered
+/// from the stored outcomes (as the service renders them after the commit).
+enum TestResult: Sendable {
+    case processed(outcomes: [EntryOutcome], confirmation: String)
+    case replayed(confirmation: String)
+    case conflict(firstReceivedAt: String)
+
     var outcomes: [EntryOutcome]? {
         if case .processed(let outcomes, _) = self { return outcomes }
         return nil
+    }
+
+    var confirmation: String? {
+        switch self {
+        case .processed(_, let confirmation), .replayed(let confirmation): confirmation
+        case .conflict: nil
+        }
     }
 
     var isReplay: Bool {
@@ -112,6 +134,30 @@ extension ProcessingResult {
 
     var postedKeys: [DocumentKey] {
         (outcomes ?? []).compactMap { if case .posted(let key) = $0 { key } else { nil } }
+    }
+}
+
+extension LedgerStore {
+    /// Processes a synchronous message as the service does: a check-only message is answered from
+    /// its checks without the store; any other runs ``MessageProcessor`` in one transaction.
+    func process(
+        _ message: InboundMessage, masterData: MasterData? = nil, confirmation render: @escaping OutcomeRenderer = plainRenderer
+    ) async throws -> TestResult {
+        if message.isTestMessage {
+            let outcomes = message.checkOnlyRecords.map(\.outcome)
+            return .processed(outcomes: outcomes, confirmation: render(outcomes))
+        }
+        let processor = MessageProcessor(masterData: try masterData ?? Demo.masterData())
+        let result = try await write(rows: message.estimatedRows) { transaction in try processor.process(message, in: transaction) }
+        switch result {
+        case .processed(_, let records):
+            let outcomes = records.map(\.outcome)
+            return .processed(outcomes: outcomes, confirmation: render(outcomes))
+        case .replayed(let record, let records):
+            return .replayed(confirmation: record.legacyConfirmation ?? render(records.map(\.outcome)))
+        case .conflict(let firstReceivedAt):
+            return .conflict(firstReceivedAt: firstReceivedAt)
+        }
     }
 }
 

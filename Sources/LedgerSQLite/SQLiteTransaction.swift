@@ -1,0 +1,299 @@
+import ConfirmationDelivery
+import Foundation
+import GRDB
+import Ledger
+
+/// The SQLite store's ``LedgerTransaction``: the primitives as SQL on the writer connection,
+/// inside the transaction (and savepoint) the group-commit writer opened for one body.
+///
+/// Statements are prepared once per connection (`cachedStatement`); the rows written per
+/// journal entry go through ``RawStatementBinder``, which binds without boxing every value.
+final class SQLiteTransaction: LedgerTransaction {
+    private let db: Database
+
+    init(db: Database) { self.db = db }
+
+    // MARK: Inbound messages
+
+    func message(forKey key: InboundMessageKey) throws -> MessageRecord? {
+        try MessageRows.fetchOne(
+            db, where: "m.key_sender = ? AND m.key_interface = ? AND m.key_id = ?", arguments: [key.sender, key.interface, key.messageID])
+    }
+
+    func message(id: MessageRowID) throws -> MessageRecord? {
+        try MessageRows.fetchOne(db, where: "m.id = ?", arguments: [id])
+    }
+
+    func insertMessage(_ message: NewMessage) throws -> MessageRowID {
+        if let key = message.key, try self.message(forKey: key) != nil {
+            throw LedgerStoreError("message key \(key.sender)/\(key.interface)/\(key.messageID) is already recorded")
+        }
+        var insert = RawStatementBinder(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO inbound_message (key_sender, key_interface, key_id, interface, sender, message_id, message_uuid,
+                        transport_message_id, received_at, first_received_at, attempt, entry_count, payload_digest, posted_count, state,
+                        state_changed_at, confirmation_uuid, confirmation_created_at, reference_id, reference_uuid,
+                        recipient_business_system_id, relates_to, is_test)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """), db: db)
+        insert.bind(message.key?.sender)
+        insert.bind(message.key?.interface)
+        insert.bind(message.key?.messageID)
+        insert.bind(message.interface)
+        insert.bind(message.sender)
+        insert.bind(message.messageID)
+        insert.bind(message.messageUUID)
+        insert.bind(message.transportMessageID)
+        insert.bind(message.receivedAt)
+        insert.bind(message.firstReceivedAt)
+        insert.bind(message.attempt)
+        insert.bind(message.entryCount)
+        insert.bind(message.payloadDigest)
+        insert.bind(message.state.rawValue)
+        insert.bind(message.receivedAt)
+        insert.bind(message.confirmation.uuid)
+        insert.bind(message.confirmation.creationDateTime)
+        insert.bind(message.confirmation.referenceID)
+        insert.bind(message.confirmation.referenceUUID)
+        insert.bind(message.confirmation.recipientBusinessSystemID)
+        insert.bind(message.confirmation.relatesTo)
+        insert.bind(message.isTest)
+        try insert.run()
+        return db.lastInsertedRowID
+    }
+
+    func releaseKey(ofMessage id: MessageRowID) throws {
+        try db.cachedStatement(sql: "UPDATE inbound_message SET key_sender = NULL, key_interface = NULL, key_id = NULL WHERE id = ?")
+            .execute(arguments: [id])
+    }
+
+    func setState(ofMessage id: MessageRowID, to state: MessageState, at: String, claim: MessageClaim?) throws {
+        try db.cachedStatement(
+            sql: "UPDATE inbound_message SET state = ?, state_changed_at = ?, claim_by = ?, claim_until = ? WHERE id = ?"
+        ).execute(arguments: [state.rawValue, at, claim?.by, claim?.until, id])
+        guard db.changesCount == 1 else { throw LedgerStoreError("no message \(id)") }
+    }
+
+    func claimableMessages(now: String, limit: Int) throws -> [MessageRecord] {
+        try MessageRows.fetchAll(
+            db,
+            where: "m.state <> 'processed' AND (m.state = 'accepted' OR m.claim_until IS NULL OR m.claim_until < ?)",
+            order: "m.id", limit: limit, arguments: [now])
+    }
+
+    func insertPayload(_ payload: StoredPayload, forMessage id: MessageRowID) throws {
+        try db.cachedStatement(sql: "INSERT INTO inbound_payload (message_id, content_type, body) VALUES (?, ?, ?)")
+            .execute(arguments: [id, payload.contentType, Data(payload.body)])
+    }
+
+    func deletePayload(ofMessage id: MessageRowID) throws {
+        try db.cachedStatement(sql: "DELETE FROM inbound_payload WHERE message_id = ?").execute(arguments: [id])
+    }
+
+    // MARK: Posting
+
+    func takeDocumentNumber(companyCode: String, fiscalYear: Int, numberRange: String, first: Int64, last: Int64) throws -> Int64? {
+        var take = RawStatementBinder(
+            try db.cachedStatement(
+                sql: """
+                    UPDATE number_range_status SET next_number = next_number + 1
+                    WHERE company_code = ? AND fiscal_year = ? AND number_range = ? AND next_number <= ?
+                    RETURNING next_number - 1
+                    """), db: db)
+        take.bind(companyCode)
+        take.bind(fiscalYear)
+        take.bind(numberRange)
+        take.bind(last)
+        if let taken = try take.runReturningInt64() { return taken }
+        let exists = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT next_number FROM number_range_status WHERE company_code = ? AND fiscal_year = ? AND number_range = ?"),
+            arguments: [companyCode, fiscalYear, numberRange]) != nil
+        if exists || first > last { return nil }
+        try db.cachedStatement(sql: "INSERT INTO number_range_status (company_code, fiscal_year, number_range, next_number) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [companyCode, fiscalYear, numberRange, first + 1])
+        return first
+    }
+
+    func insertJournalEntry(_ entry: NewJournalEntry) throws {
+        let plan = entry.plan
+        let key = entry.key
+        var row = RawStatementBinder(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO journal_entry (company_code, fiscal_year, document_number, fiscal_period, document_type, document_date,
+                        posting_date, transaction_currency, company_code_currency, original_reference_document_type,
+                        original_reference_document, logical_system, business_transaction_type, document_reference_id, header_text,
+                        reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id,
+                        entry_message_uuid, ledger_group, ledgers)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """), db: db)
+        row.bind(key.companyCode)
+        row.bind(key.fiscalYear)
+        row.bind(key.documentNumber)
+        row.bind(plan.fiscalPeriod)
+        row.bind(plan.documentType)
+        row.bind(plan.documentDate.description)
+        row.bind(plan.postingDate.description)
+        row.bind(plan.transactionCurrency)
+        row.bind(plan.companyCodeCurrency)
+        row.bind(plan.originalReferenceDocumentType)
+        row.bind(plan.originalReferenceDocument)
+        row.bind(plan.originalReferenceDocumentLogicalSystem)
+        row.bind(plan.businessTransactionType)
+        row.bind(plan.documentReferenceID)
+        row.bind(plan.documentHeaderText)
+        row.bind(plan.reference1InDocumentHeader)
+        row.bind(plan.reference2InDocumentHeader)
+        row.bind(plan.createdByUser)
+        row.bind(entry.postedBy)
+        row.bind(entry.postedAt)
+        row.bind(entry.messageRowID)
+        row.bind(entry.entryMessageID)
+        row.bind(entry.entryMessageUUID)
+        row.bind(plan.ledgerGroup)
+        row.bind(plan.ledgers.isEmpty ? nil : plan.ledgers.joined(separator: ","))
+        try row.run()
+        let insertItem = try db.cachedStatement(
+            sql: """
+                INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
+                    business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc, is_tax_line, item_text,
+                    assignment_reference, reference_document_item, cost_center, profit_center, value_date, due_calculation_base_date,
+                    net_payment_days, open_item_state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for line in plan.lines {
+            var item = RawStatementBinder(insertItem, db: db)
+            item.bind(key.companyCode)
+            item.bind(key.fiscalYear)
+            item.bind(key.documentNumber)
+            item.bind(line.lineNumber)
+            item.bind(line.accountType.rawValue)
+            item.bind(line.glAccount)
+            item.bind(line.businessPartner)
+            item.bind(line.debitCredit.rawValue)
+            item.bind(line.amountInTransactionCurrency.description)
+            item.bind(line.amountInCompanyCodeCurrency.description)
+            item.bind(line.taxCode)
+            item.bind(line.taxBaseAmount?.description)
+            item.bind(line.isTaxLine)
+            item.bind(line.itemText)
+            item.bind(line.assignmentReference)
+            item.bind(line.referenceDocumentItem)
+            item.bind(line.costCenter)
+            item.bind(line.profitCenter)
+            item.bind(line.valueDate?.description)
+            item.bind(line.dueCalculationBaseDate?.description)
+            item.bind(line.netPaymentDays)
+            item.bind(line.openItemState.rawValue)
+            try item.run()
+        }
+    }
+
+    func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO message_entry (message_id, entry_index, outcome, company_code, fiscal_year, document_number, log,
+                    entry_message_id, entry_message_uuid, confirmation_uuid, original_reference_document_type, logical_system)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        // Recording again replaces (as the in-memory store does).
+        try db.cachedStatement(sql: "DELETE FROM message_entry WHERE message_id = ?").execute(arguments: [id])
+        var posted = 0
+        for entry in entries {
+            var row = RawStatementBinder(insert, db: db)
+            row.bind(id)
+            row.bind(entry.index)
+            switch entry.outcome {
+            case .posted(let key):
+                posted += 1
+                row.bind("posted")
+                row.bind(key.companyCode)
+                row.bind(key.fiscalYear)
+                row.bind(key.documentNumber)
+                row.bind(nil as String?)
+            case .checked(let summary):
+                row.bind("checked")
+                row.bind(summary.companyCode)
+                row.bind(summary.fiscalYear)
+                row.bind(nil as String?)
+                row.bind(nil as String?)
+            case .rejected(let rejection):
+                row.bind("rejected")
+                row.bind(nil as String?)
+                row.bind(nil as Int?)
+                row.bind(nil as String?)
+                row.bind(try StoredLog.encode(rejection.messages))
+            }
+            row.bind(entry.messageID)
+            row.bind(entry.messageUUID)
+            row.bind(entry.confirmationUUID)
+            row.bind(entry.originalReferenceDocumentType)
+            row.bind(entry.logicalSystem)
+            try row.run()
+        }
+        try db.cachedStatement(sql: "UPDATE inbound_message SET posted_count = ? WHERE id = ?").execute(arguments: [posted, id])
+        guard db.changesCount == 1 else { throw LedgerStoreError("no message \(id)") }
+    }
+
+    func entries(ofMessage id: MessageRowID) throws -> [EntryRecord] {
+        try MessageRows.entries(db, ofMessage: id)
+    }
+
+    // MARK: Confirmation outbox
+
+    func enqueueDelivery(_ delivery: NewDelivery) throws -> DeliveryRowID {
+        if try self.delivery(ofMessage: delivery.messageRowID) != nil {
+            throw LedgerStoreError("message \(delivery.messageRowID) already has a delivery")
+        }
+        let state = try DeliveryRows.encode(delivery.state)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO confirmation_delivery (message_id, communication_system, url, outbound_interface, soap_version, state, status,
+                    due_at, claimed_by, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                """
+        ).execute(arguments: [
+            delivery.messageRowID, delivery.target.communicationSystem, delivery.target.url, delivery.target.outboundInterface,
+            delivery.target.soapVersion, state, delivery.state.status.rawValue, DeliveryRows.dueAt(delivery.state),
+            delivery.createdAt.timeIntervalSinceReferenceDate, delivery.createdAt.timeIntervalSinceReferenceDate,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    func dueDeliveries(now: Date, limit: Int) throws -> [DeliveryRecord] {
+        try DeliveryRows.fetchAll(
+            db, where: "due_at IS NOT NULL AND due_at <= ?", order: "due_at, id", limit: limit,
+            arguments: [now.timeIntervalSinceReferenceDate])
+    }
+
+    func delivery(id: DeliveryRowID) throws -> DeliveryRecord? {
+        try DeliveryRows.fetchAll(db, where: "id = ?", order: "id", limit: 1, arguments: [id]).first
+    }
+
+    func delivery(ofMessage id: MessageRowID) throws -> DeliveryRecord? {
+        try DeliveryRows.fetchAll(db, where: "message_id = ?", order: "id", limit: 1, arguments: [id]).first
+    }
+
+    func updateDelivery(_ id: DeliveryRowID, state: DeliveryState, claimedBy: String?) throws {
+        try db.cachedStatement(sql: "UPDATE confirmation_delivery SET state = ?, status = ?, due_at = ?, claimed_by = ? WHERE id = ?")
+            .execute(arguments: [try DeliveryRows.encode(state), state.status.rawValue, DeliveryRows.dueAt(state), claimedBy, id])
+        guard db.changesCount == 1 else { throw LedgerStoreError("no delivery \(id)") }
+    }
+
+    func recordAttempt(_ attempt: DeliveryAttempt, ofDelivery id: DeliveryRowID) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO delivery_attempt (delivery_id, number, started_at, finished_at, http_status, error) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            id, attempt.number, attempt.startedAt.timeIntervalSinceReferenceDate, attempt.finishedAt.timeIntervalSinceReferenceDate,
+            attempt.httpStatus, attempt.error,
+        ])
+        try db.cachedStatement(sql: "UPDATE confirmation_delivery SET updated_at = ? WHERE id = ?")
+            .execute(arguments: [attempt.finishedAt.timeIntervalSinceReferenceDate, id])
+        guard db.changesCount == 1 else { throw LedgerStoreError("no delivery \(id)") }
+    }
+
+    func failedDeliveries(limit: Int) throws -> [DeliveryRecord] {
+        try DeliveryRows.fetchAll(db, where: "status = 'failed'", order: "id", limit: limit, arguments: [])
+    }
+}
