@@ -1,3 +1,4 @@
+import GatewayConfig
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)

@@ -48,8 +48,9 @@ struct Serve: AsyncParsableCommand {
         // in-flight requests are answered (below), or when starting or serving fails (here).
         var stoppedGracefully = false
         defer { if !stoppedGracefully { Self.close(store, afterFailureWith: logger) } }
-        let settings = GatewaySettings(
+        var settings = GatewaySettings(
             host: host, port: port, resourceDirectory: resources, configuration: configuration, masterData: masterData, tls: tls)
+        settings.configurationPath = options.config
         let runtime = try GatewayRuntime.make(settings: settings, store: store, logger: logger, metrics: metrics) { [host, logger, scheme = settings.scheme] port in
             let base = "\(scheme)://\(host):\(port)"
             logger.info("journal-gateway listening on \(base)")

@@ -1,3 +1,4 @@
+import GatewayConfig
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -15,7 +16,7 @@ struct APIQueryParameters {
             let key = String(rawKey).removingPercentEncoding ?? String(rawKey)
             guard allowed.contains(key) else {
                 var message = allowed.isEmpty ? "this resource takes no query parameters" : "unknown query parameter '\(APIError.echo(key))'"
-                if let suggestion = JSONTreeDecoder.closest(to: key, among: Set(allowed)) {
+                if let suggestion = NameSuggestion.closest(to: key, among: Set(allowed)) {
                     message += "; did you mean '\(suggestion)'?"
                 } else if !allowed.isEmpty {
                     message += "; known: " + allowed.joined(separator: ", ")

@@ -1,3 +1,4 @@
+import GatewayConfig
 import Foundation
 import Hummingbird
 import JournalEntryService
@@ -49,6 +50,8 @@ public struct GatewaySettings: Sendable {
     /// request yet, a request head or body that stalls, an idle keep-alive) is closed, so that
     /// clients that open connections and send nothing cannot use up the process's file descriptors.
     public var idleTimeout: Duration = .seconds(60)
+    /// The configuration file, to resolve the relative paths it names (outbound certificates).
+    public var configurationPath: String?
 
     public init(
         host: String, port: Int, resourceDirectory: String, configuration: GatewayConfiguration, masterData: MasterData, tls: TLSSettings? = nil

@@ -1,3 +1,4 @@
+import GatewayConfig
 import Hummingbird
 import Logging
 import Metrics
@@ -170,23 +171,3 @@ struct MetricsRoute: Sendable {
     }
 }
 
-extension GatewayConfiguration {
-    /// Problems of the `metrics` key: both fields or neither, a user name without `:` or control
-    /// characters, a well-formed bcrypt hash (``PasswordHashFormat``).
-    func metricsProblems() -> [String] {
-        guard let access = metrics else { return [] }
-        switch (access.username, access.passwordHash) {
-        case (nil, nil): return []
-        case (nil, _), (_, nil): return ["metrics: username and passwordHash go together (omit both to leave /metrics open)"]
-        case (let name?, let hash?):
-            var problems: [String] = []
-            if name.isEmpty || name.contains(":") || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                problems.append("metrics.username: a user name must be non-empty and contain no ':' or control characters")
-            }
-            if let problem = PasswordHashFormat.problem(hash) {
-                problems.append("metrics.passwordHash: \(problem); run `journal-gateway hash-password`")
-            }
-            return problems
-        }
-    }
-}

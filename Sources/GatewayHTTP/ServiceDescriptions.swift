@@ -1,3 +1,4 @@
+import GatewayConfig
 import Foundation
 import XMLCore
 
@@ -83,20 +84,6 @@ public struct ServiceDescriptions: Sendable {
         host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// What is wrong with a configured `system.publicBaseURL`, or nil when it is usable: an
-    /// absolute `http`/`https` URL with a host, optionally a path prefix, and no query, fragment
-    /// or user information.
-    public static func publicBaseURLProblem(_ value: String?) -> String? {
-        guard let value else { return nil }
-        let problem = "system.publicBaseURL '\(value)' must be an absolute http:// or https:// URL with a host and optionally a path prefix"
-        guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else { return problem }
-        if components.query != nil || components.fragment != nil { return problem + ", without query or fragment" }
-        if components.user != nil || components.password != nil { return problem + ", without user or password" }
-        if value.unicodeScalars.contains(where: { $0.properties.isWhitespace || !$0.isASCII }) {
-            return problem + " (no blanks; percent-encode anything else)"
-        }
-        return nil
-    }
+    /// What is wrong with a configured `system.publicBaseURL` (see ``GatewayConfiguration/System/publicBaseURLProblem(_:)``).
+    public static func publicBaseURLProblem(_ value: String?) -> String? { GatewayConfiguration.System.publicBaseURLProblem(value) }
 }

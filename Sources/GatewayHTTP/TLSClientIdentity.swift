@@ -1,3 +1,4 @@
+import GatewayConfig
 import Foundation
 import NIOCore
 import NIOSSL
@@ -92,7 +93,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
             for (index, character) in attribute.value.enumerated() {
                 // A control character (a line feed would forge log lines) as RFC 4514's `\XX` per UTF-8 byte.
                 if character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                    for byte in String(character).utf8 { value += "\\" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) }
+                    for byte in String(character).utf8 { value += "\\" + hexByte(byte) }
                     continue
                 }
                 let special = ",+\"\\<>;=".contains(character) || (index == 0 && (character == "#" || character == " "))
@@ -162,4 +163,10 @@ extension GatewayRequestContext {
         guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
         return ClientCertificate(certificate)
     }
+}
+
+/// Two upper-case hex digits.
+private func hexByte(_ byte: UInt8) -> String {
+    let text = String(byte, radix: 16, uppercase: true)
+    return text.count == 1 ? "0" + text : text
 }

@@ -1,27 +1,8 @@
+import Ledger
+import GatewayConfig
 import Foundation
 import Logging
 import NIOSSL
-
-/// Whether the gateway asks HTTPS clients for a certificate (`tls.clientCertificates`).
-public enum ClientCertificateMode: String, Codable, Sendable, CaseIterable {
-    /// No certificate is requested; logon is HTTP Basic only.
-    case none
-    /// A certificate is requested; a client without one can still log on with Basic. A presented
-    /// certificate must chain to `tls.clientCA` and be valid, else the handshake fails.
-    case optional
-    /// Every client must present a valid certificate of `tls.clientCA`, else the handshake fails.
-    case required
-
-    /// Reads `"none"`, `"optional"` or `"required"`; any other value is an error that names the allowed ones.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let mode = Self(rawValue: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be \"none\", \"optional\" or \"required\", not '\(text)'")
-        }
-        self = mode
-    }
-}
 
 /// HTTPS settings of `journal-gateway serve`: where the server's certificate chain and key are,
 /// and whether and against which CAs client certificates are verified.
@@ -230,5 +211,14 @@ extension GatewayConfiguration {
                 "\(needClientCertificates.joined(separator: ", ")): certificate logon needs tls.clientCertificates 'optional' or 'required' (and tls.clientCA)")
         }
         return problems
+    }
+}
+
+extension GatewayConfiguration {
+    /// Reads, decodes and checks a configuration file for serving: every check of
+    /// ``load(path:checks:)`` and those of the `tls` block and `users[].certificate`, which read
+    /// the PEM files.
+    public static func load(path: String) throws -> (GatewayConfiguration, MasterData) {
+        try load(path: path, checks: [{ configuration, path in configuration.tlsProblems(configurationPath: path) }])
     }
 }

@@ -57,7 +57,7 @@ public struct GatewayRuntime: Sendable {
         let system = GatewaySystem(systemID: configuration.system.systemID, logicalSystem: configuration.system.logicalSystem)
         let writer = ConfirmationWriter(system: system)
         let runner = ThreadPoolWorkRunner()
-        let routing = ConfirmationRoutes(configuration: configuration, configurationPath: nil)
+        let routing = ConfirmationRoutes(configuration: configuration, configurationPath: settings.configurationPath)
         let limits = configuration.limits
         let maximumRequestBytes = limits?.maximumRequestBytes ?? 32 * 1024 * 1024
         let xmlLimits = XMLParseLimits(maxBytes: maximumRequestBytes, maxDepth: limits?.maximumXMLDepth ?? 64)

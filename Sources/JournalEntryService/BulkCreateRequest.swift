@@ -26,7 +26,9 @@ public struct BulkCreateRequest: Sendable {
     }
 }
 
-/// Turns an XSD-valid `JournalEntryBulkCreateRequest` element into ``BulkCreateRequest``.
+/// Turns an XSD-valid `JournalEntryBulkCreateRequest` or `JournalEntryBulkLedgerCreateRequest`
+/// element into ``BulkCreateRequest`` (the by-ledger request has the same structure, with
+/// `LedgerGroup` in each entry).
 ///
 /// The XSD has already checked structure, order, lengths and lexical forms, so decoding only
 /// reads; what the XSD cannot express (amounts beyond SAP's range, which libxml2 cannot check
@@ -115,6 +117,9 @@ public enum BulkCreateRequestDecoder {
                 case .creditorItem: creditorItems.append(item(field, kind: .creditorItem))
                 case .productTaxItem: taxItems.append(item(field, kind: .productTaxItem))
                 case .withholdingTaxItem: draft.withholdingTaxItemCount += 1
+                case .ledgerGroup: draft.ledgerGroup = field.trimmedText
+                case .reversalReason: draft.reversalReason = field.trimmedText
+                case .reversalReferenceDocument: draft.reversalReferenceDocument = field.trimmedText
                 case nil: break
                 }
             }
@@ -228,6 +233,7 @@ enum EntryField: String, XMLFieldSet {
     case reference2InDocumentHeader = "Reference2InDocumentHeader"
     case item = "Item", debtorItem = "DebtorItem", creditorItem = "CreditorItem", productTaxItem = "ProductTaxItem"
     case withholdingTaxItem = "WithholdingTaxItem"
+    case ledgerGroup = "LedgerGroup", reversalReason = "ReversalReason", reversalReferenceDocument = "ReversalReferenceDocument"
     static let table = XMLNameTable(allCases.map(\.rawValue))
 }
 

@@ -1,3 +1,4 @@
+import GatewayConfig
 import Foundation
 import GatewayHTTP
 import HummingbirdBcrypt

@@ -1,3 +1,4 @@
+import GatewayConfig
 import CurlClient
 import Foundation
 import GatewayHTTP

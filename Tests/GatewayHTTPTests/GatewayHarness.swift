@@ -1,7 +1,9 @@
+import GatewayConfig
 import CurlClient
 import ConfirmationDelivery
 import Foundation
 import GatewayRuntime
+import GatewayWorkers
 import ServiceLifecycle
 import GatewayHTTP
 import Hummingbird
@@ -123,8 +125,9 @@ final class GatewayHarness: Sendable {
         let directory = try Repo.makeTemporaryDirectory()
         let database = databasePath ?? directory + "/ledger.sqlite"
         let store = try SQLiteLedgerStore(path: database, masterData: masterData, logger: logger, metricsFactory: metrics.factory)
-        let settings = GatewaySettings(
+        var settings = GatewaySettings(
             host: "127.0.0.1", port: 0, resourceDirectory: Repo.root, configuration: configuration, masterData: masterData, tls: tls)
+        settings.configurationPath = configPath
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let runtime = try GatewayRuntime.make(settings: settings, store: store, logger: logger, metrics: metrics, options: options) { port in
             portContinuation.yield(port)

@@ -1,9 +1,12 @@
+import GatewayConfig
 import CurlClient
 import Foundation
 import GatewayHTTP
+import GatewayRuntime
 import Hummingbird
 import LedgerSQLite
 import Logging
+import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
@@ -152,11 +155,12 @@ struct QARegressionTests {
             host: "127.0.0.1", port: 0, resourceDirectory: Repo.root, configuration: configuration, masterData: masterData)
         settings.idleTimeout = .seconds(1)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try GatewayApplication.make(settings: settings, store: store, logger: GatewayHarness.testLogger) { port in
+        let runtime = try GatewayRuntime.make(settings: settings, store: store, logger: GatewayHarness.testLogger) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let http = runtime.http
+        let server = Task { try await http.run() }
         defer { server.cancel() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())

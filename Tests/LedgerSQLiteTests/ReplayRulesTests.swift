@@ -4,7 +4,7 @@ import Ledger
 @testable import LedgerSQLite
 import Testing
 
-/// The rules for a key seen before (``ProcessingResult``): reprocessing when nothing was posted,
+/// The rules for a key seen before (``TestResult``): reprocessing when nothing was posted,
 /// replay of the same payload, conflict for another payload.
 @Suite("SQLiteLedgerStore replay, conflict and reprocessing rules")
 struct ReplayRulesTests {
@@ -30,7 +30,8 @@ struct ReplayRulesTests {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT message_key, attempt, posted_count, payload_digest, received_at, first_received_at, confirmation
+                    SELECT key_id AS message_key, attempt, posted_count, payload_digest, received_at, first_received_at,
+                        (SELECT group_concat(outcome, ',') FROM message_entry WHERE message_entry.message_id = inbound_message.id) AS outcomes
                     FROM inbound_message WHERE message_id = ? ORDER BY id
                     """, arguments: [messageID])
         }
@@ -72,7 +73,7 @@ struct ReplayRulesTests {
         #expect(rows.map { $0["posted_count"] as Int } == [0, 0, 2])
         #expect(rows.map { $0["payload_digest"] as String? } == ["d1", "d1", "d2"])
         #expect(rows.map { $0["first_received_at"] as String } == Array(repeating: "2025-03-01T10:00:00.000000Z", count: 3))
-        #expect(rows.map { $0["confirmation"] as String } == ["rejected 201(F5); rejected 201(F5)", "rejected 201(F5); rejected 201(F5)", corrected.confirmation])
+        #expect(rows.map { $0["outcomes"] as String? } == ["rejected,rejected", "rejected,rejected", "posted,posted"], "every attempt keeps its outcomes")
     }
 
     @Test("a message with one posted entry keeps its ID: the same payload replays, a different one is a conflict that writes nothing")
@@ -110,7 +111,7 @@ struct ReplayRulesTests {
         }
         _ = try await store.process(inbound(key: "MSG-RACE", digest: "old", [.reject(Self.closedPeriod)]), confirmation: plainRenderer)
         let planned = try plan(draft())
-        let results = try await withThrowingTaskGroup(of: ProcessingResult.self) { group in
+        let results = try await withThrowingTaskGroup(of: TestResult.self) { group in
             for _ in 0..<20 {
                 group.addTask { try await store.process(inbound(key: "MSG-RACE", digest: "new", [.post(planned)]), confirmation: plainRenderer) }
             }

@@ -24,43 +24,6 @@ struct WritesAndBackupTests {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value
     }
 
-    @Test("a check-only message opens no write transaction: no commit, the database and its WAL are unchanged")
-    func checkOnlyWritesNothing() async throws {
-        let path = directory.path("check.sqlite")
-        let store = try SQLiteLedgerStore(path: path, masterData: masterData)
-        defer {
-            try? store.close()
-            directory.remove()
-        }
-        _ = try await store.process(inbound(key: "REAL-1", [.post(try plan(draft()))]), confirmation: plainRenderer)
-        // A second connection sees every commit of the store's writer as a change of data_version.
-        let observer = try DatabaseQueue(path: path)
-        defer { try? observer.close() }
-        let versionBefore = try await observer.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
-        let commitsBefore = store.committedTransactionCount
-        let walBefore = Self.size(path + "-wal")
-        let fileBefore = Self.size(path)
-
-        let planned = try plan(draft())
-        let rejection = PostingRejection([LedgerMessage(.balanceInTransactionCurrency, "1.00", "EUR")])
-        for key in ["CHECK-1", "CHECK-1", "REAL-1", nil] {
-            let result = try await store.process(inbound(key: key, isTest: true, [.check(planned), .reject(rejection)]), confirmation: plainRenderer)
-            #expect(result.outcomes == [.checked(planned.summary), .rejected(rejection)], "a check is answered from its checks, also under a used key")
-            #expect(result.confirmation == "checked 1010/2025; rejected 702(F5)")
-        }
-
-        #expect(store.committedTransactionCount == commitsBefore, "a check run must not commit (no fsync)")
-        #expect(try await observer.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") } == versionBefore)
-        #expect(Self.size(path + "-wal") == walBefore)
-        #expect(Self.size(path) == fileBefore)
-        let messages = try await observer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inbound_message") }
-        #expect(messages == 1, "only the real message is recorded")
-        // The real posting after the checks continues the numbers.
-        let next = try await store.process(inbound(key: "CHECK-1", [.post(planned)]), confirmation: plainRenderer)
-        #expect(next.postedKeys.map(\.documentNumber) == ["0100000001"])
-        #expect(store.committedTransactionCount == commitsBefore + 1)
-    }
-
     @Test("close checkpoints the WAL: the -wal file is empty or gone and the database file alone holds every entry")
     func closeCheckpoints() async throws {
         let path = directory.path("close.sqlite")

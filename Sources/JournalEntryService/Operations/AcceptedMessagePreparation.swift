@@ -10,6 +10,8 @@ public struct PreparedPosting: Sendable {
     public var senderBusinessSystemID: String?
     /// The request's `wsa:ReplyTo` address (not the anonymous one).
     public var replyTo: String?
+    /// The request's SOAP version (`"1.1"` or `"1.2"`): a `wsa:ReplyTo` receiver gets its confirmation in it.
+    public var soapVersion: String = "1.1"
     /// Set when the stored request could not be read back (it was valid when it was accepted):
     /// the message is then recorded as processed with no entries and this is logged.
     public var problem: String?
@@ -61,8 +63,10 @@ public struct AcceptedMessagePreparation: Sendable {
         }
         let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
         let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
-        return PreparedPosting(
+        var prepared = PreparedPosting(
             entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
             replyTo: replyTo)
+        prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
+        return prepared
     }
 }

@@ -32,6 +32,13 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var companyCodes: [String]?
         /// A client certificate that logs on as this user without a password (HTTPS only).
         public var certificate: CertificateBinding?
+
+        public init(name: String, passwordHash: String, companyCodes: [String]? = nil, certificate: CertificateBinding? = nil) {
+            self.name = name
+            self.passwordHash = passwordHash
+            self.companyCodes = companyCodes
+            self.certificate = certificate
+        }
     }
 
     /// `users[].certificate`: the client certificate of a user, by subject DN, SHA-256 fingerprint
@@ -63,6 +70,12 @@ public struct GatewayConfiguration: Codable, Sendable {
     public var tls: TLS?
     /// `metrics`: credentials of `GET /metrics`; when absent, `/metrics` is open.
     public var metrics: MetricsAccess?
+    /// `communicationSystems`: who sends asynchronous requests and where their confirmations go.
+    public var communicationSystems: [CommunicationSystem]?
+    /// `replyTo`: the hosts a `wsa:ReplyTo` address may name.
+    public var replyTo: ReplyTo?
+    /// `delivery`: the confirmation retry schedule.
+    public var delivery: Delivery?
 
     /// `metrics.username` / `metrics.passwordHash` (bcrypt): HTTP Basic credentials that only
     /// read `/metrics` (they cannot post or read the ledger).
@@ -71,17 +84,31 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var passwordHash: String?
     }
 
+    /// A check of a loaded configuration: problems written "<JSON path> [(label)]: <message>".
+    /// The second argument is the configuration file's path (relative files are resolved from it).
+    public typealias Check = @Sendable (GatewayConfiguration, String) -> [String]
+
     /// A configuration problem, with a message meant for the operator.
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
         /// Every problem found, in file order (empty for errors that are not about the file's content).
         public var problems: [ConfigurationProblem] = []
+
+        /// An error that is not about the file's content (e.g. a resource the configuration needs).
+        public init(description: String, problems: [ConfigurationProblem] = []) {
+            self.description = description
+            self.problems = problems
+        }
     }
 
     /// Reads, decodes and checks a configuration file. Every problem is reported at once, each
     /// once, with its line, column and location (`config.json:57:19: ledger.companyCodes[0] (1010): unknown currency 'EUX'`):
     /// a file this accepts does not fail at run time for a reason the file shows.
-    public static func load(path: String) throws -> (GatewayConfiguration, MasterData) {
+    ///
+    /// - Parameter checks: further checks of parts whose checking needs more than this module
+    ///   (the HTTP layer checks the `tls` block by reading its PEM files); their problems are
+    ///   reported with the others.
+    public static func load(path: String, checks: [Check]) throws -> (GatewayConfiguration, MasterData) {
         let document = try ConfigurationDocument.read(path: path)
         var configuration = try document.decode(GatewayConfiguration.self)
         // Problems are written "<JSON path> [(label)]: <message>"; the path gives the line.
@@ -109,7 +136,8 @@ public struct GatewayConfiguration: Codable, Sendable {
                 }
             }
         }
-        problems += configuration.tlsProblems(configurationPath: path)
+        problems += configuration.deliveryProblems(configurationPath: path, environment: ProcessInfo.processInfo.environment)
+        for check in checks { problems += check(configuration, path) }
         problems += configuration.metricsProblems()
         if let hash = configuration.metrics?.passwordHash { configuration.metrics?.passwordHash = PasswordHashFormat.normalized(hash) }
         if let limits = configuration.limits {
@@ -126,7 +154,7 @@ public struct GatewayConfiguration: Codable, Sendable {
         if configuration.system.logicalSystem.isEmpty || configuration.system.logicalSystem.count > 10 {
             problems.append("system.logicalSystem must have 1…10 characters")
         }
-        if let problem = ServiceDescriptions.publicBaseURLProblem(configuration.system.publicBaseURL) { problems.append(problem) }
+        if let problem = System.publicBaseURLProblem(configuration.system.publicBaseURL) { problems.append(problem) }
         if let hash = configuration.metrics?.passwordHash {
             // The prefix is checked with the other metrics keys; the rest of the hash's shape here.
             if ["$2a$", "$2b$", "$2y$"].contains(where: hash.hasPrefix), let problem = PasswordHashFormat.problem(hash) {

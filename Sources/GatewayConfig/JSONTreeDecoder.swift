@@ -294,3 +294,11 @@ struct JSONTreeDecoder: Decoder {
         return previous[b.count]
     }
 }
+
+/// "Did you mean …?" for names the user typed (configuration keys, query parameters).
+public enum NameSuggestion {
+    /// The candidate nearest to `name` (case-insensitive equality, else at most two edits), if any.
+    public static func closest(to name: String, among candidates: Set<String>) -> String? {
+        JSONTreeDecoder.closest(to: name, among: candidates)
+    }
+}

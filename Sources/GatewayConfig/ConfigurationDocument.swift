@@ -91,7 +91,7 @@ struct ConfigurationDocument {
 
 extension GatewayConfiguration.LoadError {
     /// All problems of a file, one a line, in file order.
-    init(problems: [ConfigurationProblem], path: String) {
+    public init(problems: [ConfigurationProblem], path: String) {
         let ordered = problems.enumerated().sorted { lhs, rhs in
             let left = lhs.element.position.map { ($0.line, $0.column) } ?? (0, 0)
             let right = rhs.element.position.map { ($0.line, $0.column) } ?? (0, 0)
