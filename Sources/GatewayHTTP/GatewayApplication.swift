@@ -144,6 +144,7 @@ public enum GatewayApplication {
         HealthRoutes(store: store).addRoutes(to: router)
         MetricsRoute(metrics: metrics, access: configuration.metrics, logger: logger).addRoutes(to: router)
         api.addRoutes(to: router)
+        MessageAPI(store: store, users: users).addRoutes(to: router)
 
         tls?.warnIfExpiring(logger: logger)
         return Application(

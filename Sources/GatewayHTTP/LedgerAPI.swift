@@ -143,6 +143,10 @@ struct JournalEntryView: ResponseEncodable, Sendable {
     let postedBy: String
     let postedAt: String
     let source: Source
+    /// `LedgerGroup` of a posting by ledger (absent for an ordinary posting).
+    let ledgerGroup: String?
+    /// The ledgers the entry was posted to, the leading ledger first.
+    let ledgers: [String]
     let items: [Item]
 
     init(_ entry: StoredJournalEntry, masterData: MasterData) {
@@ -169,6 +173,8 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         createdByUser = header.createdByUser
         postedBy = entry.postedBy
         postedAt = entry.postedAt
+        ledgerGroup = entry.ledgerGroup
+        ledgers = entry.ledgers
         source = Source(
             interface: entry.source.interface, messageID: entry.source.messageID, messageUUID: entry.source.messageUUID,
             entryMessageID: entry.source.entryMessageID, entryMessageUUID: entry.source.entryMessageUUID, receivedAt: entry.source.receivedAt)
