@@ -59,3 +59,4 @@ run_case "bulk of 50 entries" bulk50.xml 50
 echo "==> in-process parse + XSD validate + decode (xml-bench, 1 thread, same messages)"
 .build/release/xml-bench . "$WORK/single.xml" 3 1
 .build/release/xml-bench . "$WORK/bulk50.xml" 3 1
+bench/async.sh "$WORK"

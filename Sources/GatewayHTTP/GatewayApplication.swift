@@ -135,6 +135,12 @@ public enum GatewayApplication {
                     status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
             }
         }
+        router.get("/WSDL/{file}") { _, context -> Response in
+            guard let file = context.parameters.get("file"), let wsdl = descriptions.outboundWSDL(named: file) else {
+                return Self.text("no such WSDL\n", status: .notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
+        }
         router.get("/Schemas/{file}") { _, context -> Response in
             guard let file = context.parameters.get("file"), let schema = descriptions.schema(named: file) else {
                 return Self.text("no such schema\n", status: .notFound)

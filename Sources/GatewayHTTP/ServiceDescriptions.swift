@@ -16,6 +16,12 @@ public struct ServiceDescriptions: Sendable {
     let wsdlByService: [String: String]
     /// XSD text by file name (`JournalEntryCreate.xsd`).
     let schemas: [String: String]
+    /// Self-contained WSDLs of outbound interfaces (the confirmations the gateway sends), by file
+    /// name, served at `/WSDL/<file>` so that a receiver can be generated from them.
+    let outboundWSDLs: [String: String]
+
+    /// The outbound interfaces' WSDL files under `WSDL/`.
+    public static let outboundWSDLFiles = ["JournalEntryBulkCreateConfirmation_Out.wsdl"]
 
     /// Loads every `*.xsd` under `Schemas/` and `WSDL/<file>` for each service path, and builds
     /// each service's self-contained WSDL; anything that cannot be built is an error here.
@@ -43,9 +49,25 @@ public struct ServiceDescriptions: Sendable {
                 throw GatewayConfiguration.LoadError(description: "the self-contained WSDL cannot be built: \(error)")
             }
         }
+        var outbound: [String: String] = [:]
+        for file in Self.outboundWSDLFiles {
+            let path = resourceDirectory + "/WSDL/" + file
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw GatewayConfiguration.LoadError(description: "WSDL file \(path) cannot be read (is --resources pointing at the repository?)")
+            }
+            do {
+                outbound[file] = try SingleWSDL.build(wsdl: text, wsdlFile: file, schemas: schemas)
+            } catch {
+                throw GatewayConfiguration.LoadError(description: "the self-contained WSDL of \(file) cannot be built: \(error)")
+            }
+        }
         self.wsdlByService = wsdl
         self.schemas = schemas
+        self.outboundWSDLs = outbound
     }
+
+    /// The self-contained WSDL of an outbound interface (`JournalEntryBulkCreateConfirmation_Out.wsdl`).
+    func outboundWSDL(named name: String) -> String? { outboundWSDLs[name] }
 
     /// The self-contained WSDL of a service with both port addresses pointing at
     /// `baseURL + advertisedPath` (`baseURL` as from ``baseURL(configured:hostHeader:isTLS:fallbackAuthority:)``).

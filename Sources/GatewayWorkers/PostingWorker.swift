@@ -33,7 +33,7 @@ public final class PostingWorker: Service, Sendable {
         /// How often the store is polled when nothing signals new work.
         public var pollInterval: Duration
 
-        public init(concurrency: Int = 2, claimLease: Duration = .seconds(60), pollInterval: Duration = .seconds(1)) {
+        public init(concurrency: Int = 2, claimLease: Duration = .seconds(15), pollInterval: Duration = .seconds(1)) {
             self.concurrency = concurrency
             self.claimLease = claimLease
             self.pollInterval = pollInterval

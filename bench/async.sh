@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Asynchronous-posting benchmark on loopback (called by bench/run.sh; runs alone too):
+#   bench/async.sh [work directory with make_messages.py's files]
+# A release journal-gateway with the demo configuration, its DEMO_SENDER confirmations sent to a
+# local `journal-gateway receive-confirmations`. Prints, in one run: a 10,000-entry bulk (about
+# 13 MB) from first byte to 202, to all entries posted and to the confirmation received; entries/s;
+# the gateway's peak resident memory; sync p99 while the bulk is taken; confirmations delivered per
+# second to one local receiver; and the in-process libxml2 validation time of the same document.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18777}
+RECEIVER_PORT=${RECEIVER_PORT:-18799}
+CONFIRMATIONS=${CONFIRMATIONS:-2000}
+WORK=${1:-}
+OWN_WORK=0
+if [ -z "$WORK" ]; then
+    source scripts/setup-machine.sh
+    swift build -c release --product journal-gateway >/dev/null
+    swift build -c release --product xml-bench >/dev/null
+    WORK=$(mktemp -d); OWN_WORK=1
+    python3 bench/make_messages.py "$WORK"
+fi
+GW=.build/release/journal-gateway
+AUTH="INTEGRATION:welcome1"
+ASYNC=/sap/bc/srt/scs_ext/sap/journalentrybulkcreationreques
+SYNC=/sap/bc/srt/scs_ext/sap/journalentrycreaterequestconfi
+python3 - "$WORK" "$RECEIVER_PORT" <<'PY'
+import json, sys
+work, port = sys.argv[1], sys.argv[2]
+config = json.load(open("config/demo.json"))
+for system in config["communicationSystems"]:
+    system["confirmationURL"] = f"http://127.0.0.1:{port}/confirmations"
+json.dump(config, open(f"{work}/async-config.json", "w"), indent=1)
+PY
+cleanup() { kill "${SERVER:-}" "${RECEIVER:-}" 2>/dev/null || true; [ "$OWN_WORK" = 1 ] && rm -rf "$WORK"; true; }
+trap cleanup EXIT
+now() { date +%s.%N; }
+ms() { python3 -c "print(f'{($2 - $1) * 1000:.0f}')" ; }
+
+start_gateway() {
+    rm -f "$WORK"/async.sqlite*
+    $GW serve --port "$PORT" --database "$WORK/async.sqlite" --config "$WORK/async-config.json" >"$WORK/async-server.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+}
+received() { grep -c 'ReferenceID' "$WORK/receiver.log" 2>/dev/null || true; }
+
+$GW receive-confirmations --port "$RECEIVER_PORT" >"$WORK/receiver.log" 2>&1 &
+RECEIVER=$!
+start_gateway
+# warm-up: one small async message through the whole path
+sed "s/__MSGID__/WARM-$(date +%s%N)/" "$WORK/async1.xml" >"$WORK/warm.xml"
+curl -s -o /dev/null -u "$AUTH" -H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$WORK/warm.xml" "http://127.0.0.1:$PORT$ASYNC"
+for _ in $(seq 1 100); do [ "$(received)" -ge 1 ] && break; sleep 0.1; done
+BASE=$(received)
+
+ID="BULK10K-$(date +%s%N)"
+sed "s/__MSGID__/$ID/" "$WORK/async10000.xml" >"$WORK/bulk.xml"
+SIZE=$(stat -c %s "$WORK/bulk.xml")
+# sync single-entry load for the time the bulk is taken and posted
+wrk -t1 -c8 -d6s --timeout 10s -s bench/post.lua "http://127.0.0.1:$PORT$SYNC" -- "$WORK/single.xml" "during$(date +%s%N)" >"$WORK/wrk-during.txt" &
+WRK=$!
+sleep 0.5
+T0=$(now)
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" -H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$WORK/bulk.xml" "http://127.0.0.1:$PORT$ASYNC")
+T202=$(now)
+TPOSTED=""
+while :; do
+    STATE=$(curl -s -u "$AUTH" "http://127.0.0.1:$PORT/api/messages?messageID=$ID" | python3 -c 'import json,sys; m=json.load(sys.stdin)["messages"]; print(m[0]["state"] if m else "none")')
+    if [ -z "$TPOSTED" ] && [ "$STATE" = processed ]; then TPOSTED=$(now); fi
+    if [ "$(received)" -gt "$BASE" ]; then TCONFIRMED=$(now); [ -z "$TPOSTED" ] && TPOSTED=$TCONFIRMED; break; fi
+    sleep 0.02
+    if python3 -c "import sys; sys.exit(0 if $(now) - $T0 > 300 else 1)"; then echo "the bulk was not confirmed within 300 s"; exit 1; fi
+done
+wait $WRK || true
+PEAK=$(grep VmHWM /proc/$SERVER/status | awk '{print $2}')
+POSTED=$(sqlite3 "$WORK/async.sqlite" "select posted_count from inbound_message where message_id = '$ID'" 2>/dev/null || echo "?")
+SYNC_P99=$(grep '^RESULT' "$WORK/wrk-during.txt" | sed -E 's/.* p99_ms=([0-9.]+).*/\1/')
+SYNC_RPS=$(grep '^RESULT' "$WORK/wrk-during.txt" | sed -E 's/.* rps=([0-9.]+).*/\1/')
+
+# confirmations per second: CONFIRMATIONS one-entry messages, then the time until all are received
+start_gateway
+BEFORE=$(received)
+wrk -t2 -c16 -d60s --timeout 10s -s bench/post.lua "http://127.0.0.1:$PORT$ASYNC" -- "$WORK/async1.xml" "conf$(date +%s%N)" async >"$WORK/wrk-async.txt" &
+WRK=$!
+TC0=""
+while :; do
+    GOT=$(( $(received) - BEFORE ))
+    [ -z "$TC0" ] && [ "$GOT" -ge 1 ] && TC0=$(now) && C0=$GOT
+    if [ "$GOT" -ge "$CONFIRMATIONS" ]; then TC1=$(now); break; fi
+    sleep 0.05
+done
+kill -INT $WRK 2>/dev/null || true; wait $WRK 2>/dev/null || true
+CONF_RATE=$(python3 -c "print(f'{($CONFIRMATIONS - $C0) / ($TC1 - $TC0):.0f}')")
+
+echo "==> asynchronous bulk of 10,000 entries ($((SIZE / 1024 / 1024)) MB, HTTP $STATUS), durable commits, confirmation to a local receiver"
+printf "  first byte -> 202            %8s ms\n" "$(ms "$T0" "$T202")"
+printf "  first byte -> all posted     %8s ms   (%s entries of the bulk in the ledger; polled every 20 ms)\n" "$(ms "$T0" "$TPOSTED")" "$POSTED"
+printf "  first byte -> confirmation   %8s ms   (%s entries/s end to end)\n" "$(ms "$T0" "$TCONFIRMED")" \
+    "$(python3 -c "print(f'{10000 / ($TCONFIRMED - $T0):.0f}')")"
+printf "  peak RSS of the gateway      %8s MB\n" "$((PEAK / 1024))"
+printf "  sync single entries meanwhile: %s req/s, p99 %s ms (wrk -c8)\n" "$SYNC_RPS" "$SYNC_P99"
+printf "  confirmations delivered      %8s /s  (%s one-entry messages posted by wrk -c16, one receiver)\n" "$CONF_RATE" "$CONFIRMATIONS"
+echo "==> in-process parse + XSD validate + decode of the same 10,000-entry document (xml-bench, 1 thread)"
+.build/release/xml-bench . "$WORK/bulk.xml" 3 1
