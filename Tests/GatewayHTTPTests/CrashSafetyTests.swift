@@ -75,7 +75,7 @@ struct CrashSafetyTests {
         let (child, port) = try await Self.startGateway(database: database)
         let client = try CurlClient(maxConcurrentTransfers: 16)
 
-        let total = 150
+        let total = 400
         let killAfter = 30
         let answered = Locked<[String: String]>([:])  // message ID → cc/year/number
         await withTaskGroup(of: Void.self) { group in
@@ -213,7 +213,7 @@ extension CrashSafetyTests {
         let (child, port) = try await Self.startGateway(database: database)
         let client = try CurlClient(maxConcurrentTransfers: 8)
 
-        let total = 120
+        let total = 300
         let answered = Locked<[String: String]>([:])  // message ID → cc/year/number
         let backupRun = Locked<(started: Set<String>, finished: Set<String>, exit: ChildProcess.Exit, output: String)?>(nil)
         try await withThrowingTaskGroup(of: Void.self) { group in

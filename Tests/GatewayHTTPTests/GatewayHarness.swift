@@ -244,9 +244,10 @@ final class GatewayHarness: Sendable {
 /// Runs `body` against a freshly started gateway and always stops it.
 @discardableResult
 func withGateway<T>(
-    configPath: String = Repo.demoConfig, databasePath: String? = nil, _ body: (GatewayHarness) async throws -> T
+    configPath: String = Repo.demoConfig, databasePath: String? = nil, options: GatewayRuntime.Options = GatewayHarness.fastOptions,
+    _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
-    let gateway = try await GatewayHarness.start(configPath: configPath, databasePath: databasePath)
+    let gateway = try await GatewayHarness.start(configPath: configPath, databasePath: databasePath, options: options)
     do {
         let result = try await body(gateway)
         await gateway.stop()
