@@ -71,7 +71,9 @@ final class TLSReceiver: Sendable {
 
     init(files: TLSFiles, requireClientCertificate: Bool = false) throws {
         let script = """
-            import http.server, json, ssl, sys
+            import http.server, json, signal, ssl, sys
+            # A child of a thread that blocks signals inherits the block: take SIGTERM again.
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(sys.argv[1], sys.argv[2])
             context.load_verify_locations(sys.argv[3])
@@ -131,8 +133,10 @@ final class TLSReceiver: Sendable {
 
     var url: String { "https://127.0.0.1:\(port)/confirm" }
 
+    /// Kills the receiver (SIGKILL: a child of a test thread may have inherited a mask that
+    /// blocks SIGTERM) and reaps it.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
