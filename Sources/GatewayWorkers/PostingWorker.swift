@@ -32,11 +32,22 @@ public final class PostingWorker: Service, Sendable {
         public var claimLease: Duration
         /// How often the store is polled when nothing signals new work.
         public var pollInterval: Duration
+        /// Most messages one claim takes (they are then prepared and posted side by side, and the
+        /// store's group commit writes their posting transactions together).
+        public var claimBatchSize: Int
+        /// Most entries one claim takes: a claim holds messages up to this many entries in all, or
+        /// one message of any size, so that memory stays bounded whatever the mix.
+        public var claimBatchEntries: Int
 
-        public init(concurrency: Int = 2, claimLease: Duration = .seconds(15), pollInterval: Duration = .seconds(1)) {
+        public init(
+            concurrency: Int = 2, claimLease: Duration = .seconds(15), pollInterval: Duration = .seconds(1), claimBatchSize: Int = 64,
+            claimBatchEntries: Int = 2_000
+        ) {
             self.concurrency = concurrency
             self.claimLease = claimLease
             self.pollInterval = pollInterval
+            self.claimBatchSize = claimBatchSize
+            self.claimBatchEntries = claimBatchEntries
         }
     }
 
@@ -91,7 +102,7 @@ public final class PostingWorker: Service, Sendable {
     private func loop(slot: Int) async {
         let id = "\(workerID)/\(slot)"
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let claimed: MessageRecord?
+            let claimed: [MessageRecord]
             do {
                 claimed = try await claim(as: id)
             } catch {
@@ -99,29 +110,44 @@ public final class PostingWorker: Service, Sendable {
                 await signal.wait(upTo: settings.pollInterval)
                 continue
             }
-            guard let message = claimed else {
+            guard !claimed.isEmpty else {
                 await signal.wait(upTo: settings.pollInterval)
                 continue
             }
             // More work may be waiting: let another slot look while this one posts.
             signal.signal()
-            await post(message, as: id)
+            // Side by side: the runner bounds the preparing, the store's group commit joins the posting.
+            await withDiscardingTaskGroup { group in
+                for message in claimed {
+                    group.addTask { await self.post(message, as: id) }
+                }
+            }
         }
     }
 
-    /// Claims the oldest claimable message for `claimer`, if any.
-    func claim(as claimer: String) async throws -> MessageRecord? {
+    /// Claims the oldest claimable messages for `claimer`: up to ``Settings/claimBatchSize``
+    /// messages and ``Settings/claimBatchEntries`` entries in all, or the oldest one alone when it
+    /// is larger; none when nothing is claimable.
+    func claim(as claimer: String) async throws -> [MessageRecord] {
         let now = clock()
         let nowText = Self.timestamp(now)
         let until = Self.timestamp(now.addingTimeInterval(Self.seconds(settings.claimLease)))
+        let (size, entries) = (max(1, settings.claimBatchSize), max(1, settings.claimBatchEntries))
         return try await store.write { transaction in
-            guard var message = try transaction.claimableMessages(now: nowText, limit: 1).first else { return nil }
-            let claim = MessageClaim(by: claimer, until: until)
-            try transaction.setState(ofMessage: message.id, to: .processing, at: nowText, claim: claim)
-            message.state = .processing
-            message.claim = claim
-            message.stateChangedAt = nowText
-            return message
+            var taken: [MessageRecord] = []
+            var entryCount = 0
+            for var message in try transaction.claimableMessages(now: nowText, limit: size) {
+                let count = max(1, message.entryCount)
+                if !taken.isEmpty && entryCount + count > entries { break }
+                entryCount += count
+                let claim = MessageClaim(by: claimer, until: until)
+                try transaction.setState(ofMessage: message.id, to: .processing, at: nowText, claim: claim)
+                message.state = .processing
+                message.claim = claim
+                message.stateChangedAt = nowText
+                taken.append(message)
+            }
+            return taken
         }
     }
 

@@ -78,20 +78,25 @@ struct CrashSafetyTests {
         let total = 400
         let killAfter = 30
         let answered = Locked<[String: String]>([:])  // message ID → cc/year/number
+        // 16 senders, each waiting for its answer before it sends the next, so that the kill lands
+        // with requests still to send (transfers queued all at once would be served before a busy
+        // test process gets round to counting answers).
+        let senders = 16
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<total {
+            for sender in 0..<senders {
                 group.addTask {
-                    let messageID = "CRASH-\(index)"
-                    var spec = Self.request(messageID, companyCode: index % 3 == 0 ? "1710" : "1010", amount: "\(index + 1).25")
-                    spec.url = "http://127.0.0.1:\(port)" + ServicePaths.createSync
-                    guard let response = try? await client.execute(spec), response.status == 200,
-                        let keys = Self.postedKeys(response.body), keys.count == 1
-                    else { return }
-                    let count = answered.withLock { answered -> Int in
-                        answered[messageID] = keys[0]
-                        return answered.count
+                    for index in stride(from: sender, to: total, by: senders) {
+                        let messageID = "CRASH-\(index)"
+                        var spec = Self.request(messageID, companyCode: index % 3 == 0 ? "1710" : "1010", amount: "\(index + 1).25")
+                        spec.url = "http://127.0.0.1:\(port)" + ServicePaths.createSync
+                        guard let response = try? await client.execute(spec) else { return }  // the gateway is gone
+                        guard response.status == 200, let keys = Self.postedKeys(response.body), keys.count == 1 else { continue }
+                        let count = answered.withLock { answered -> Int in
+                            answered[messageID] = keys[0]
+                            return answered.count
+                        }
+                        if count == killAfter { child.signal(SIGKILL) }
                     }
-                    if count == killAfter { child.signal(SIGKILL) }
                 }
             }
         }
@@ -217,14 +222,18 @@ extension CrashSafetyTests {
         let answered = Locked<[String: String]>([:])  // message ID → cc/year/number
         let backupRun = Locked<(started: Set<String>, finished: Set<String>, exit: ChildProcess.Exit, output: String)?>(nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<total {
+            // 8 senders, each sending its next post after the answer to its last, so that posts are
+            // still coming in while the backup runs.
+            for sender in 0..<8 {
                 group.addTask {
-                    let messageID = "BACKUP-\(index)"
-                    var spec = Self.request(messageID, companyCode: index % 4 == 0 ? "1710" : "1010", amount: "\(index + 1).10")
-                    spec.url = "http://127.0.0.1:\(port)" + ServicePaths.createSync
-                    let response = try await client.execute(spec)
-                    let keys = try #require(Self.postedKeys(response.body), "\(messageID): \(response.status) \(response.text)")
-                    answered.withLock { $0[messageID] = keys.first }
+                    for index in stride(from: sender, to: total, by: 8) {
+                        let messageID = "BACKUP-\(index)"
+                        var spec = Self.request(messageID, companyCode: index % 4 == 0 ? "1710" : "1010", amount: "\(index + 1).10")
+                        spec.url = "http://127.0.0.1:\(port)" + ServicePaths.createSync
+                        let response = try await client.execute(spec)
+                        let keys = try #require(Self.postedKeys(response.body), "\(messageID): \(response.status) \(response.text)")
+                        answered.withLock { $0[messageID] = keys.first }
+                    }
                 }
             }
             group.addTask {

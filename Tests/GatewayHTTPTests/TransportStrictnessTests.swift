@@ -305,11 +305,17 @@ enum RawHTTP {
     /// Connects to 127.0.0.1:`port`, sends `bytes`, half-closes (FIN after the data, so the server
     /// sees where the bytes end) and reads until the server closes or `timeout` passes. With
     /// `abort`, the connection is reset right after sending instead, and nothing is read (nil).
-    static func exchange(port: Int, _ bytes: [UInt8], abort: Bool = false, timeout: Int = 15) async throws -> Reply? {
+    /// `timeout` bounds each read: generous, because the whole target's suites share this process's
+    /// thread pools with their in-process gateways, and a busy moment must not read as "no answer".
+    static func exchange(port: Int, _ bytes: [UInt8], abort: Bool = false, timeout: Int = 60) async throws -> Reply? {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply?, any Error>) in
             Thread {
                 do {
-                    continuation.resume(returning: try blockingExchange(port: port, bytes, abort: abort, timeout: timeout))
+                    let start = ContinuousClock.now
+                    let reply = try blockingExchange(port: port, bytes, abort: abort, timeout: timeout)
+                    let elapsed = start.duration(to: .now)
+                    if elapsed > .seconds(5) { print("RawHTTP.exchange to port \(port) took \(elapsed)") }
+                    continuation.resume(returning: reply)
                 } catch {
                     continuation.resume(throwing: error)
                 }
