@@ -147,7 +147,28 @@ struct JournalEntryView: ResponseEncodable, Sendable {
     let ledgerGroup: String?
     /// The ledgers the entry was posted to, the leading ledger first.
     let ledgers: [String]
+    /// The document a reversal document reverses, and why (absent otherwise).
+    let reversal: Reversal?
+    /// The reversal document that reversed this entry (absent while it is not reversed).
+    let reversedBy: DocumentLink?
     let items: [Item]
+
+    struct DocumentLink: Encodable {
+        let companyCode: String
+        let fiscalYear: Int
+        let accountingDocument: String
+
+        init(_ key: DocumentKey) {
+            companyCode = key.companyCode
+            fiscalYear = key.fiscalYear
+            accountingDocument = key.documentNumber
+        }
+    }
+
+    struct Reversal: Encodable {
+        let reversedDocument: DocumentLink
+        let reversalReason: String?
+    }
 
     init(_ entry: StoredJournalEntry, masterData: MasterData) {
         func amount(_ value: DecimalAmount, _ currency: String) -> AmountView {
@@ -175,6 +196,8 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         postedAt = entry.postedAt
         ledgerGroup = entry.ledgerGroup
         ledgers = entry.ledgers
+        reversal = entry.reverses.map { Reversal(reversedDocument: DocumentLink($0), reversalReason: entry.reversalReason) }
+        reversedBy = entry.reversedBy.map(DocumentLink.init)
         source = Source(
             interface: entry.source.interface, messageID: entry.source.messageID, messageUUID: entry.source.messageUUID,
             entryMessageID: entry.source.entryMessageID, entryMessageUUID: entry.source.entryMessageUUID, receivedAt: entry.source.receivedAt)

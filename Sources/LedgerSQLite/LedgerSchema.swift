@@ -239,6 +239,15 @@ enum LedgerSchema {
                     ALTER TABLE journal_entry ADD COLUMN ledgers TEXT;
                     """)
         }
+        migrator.registerMigration("v4-reversals") { db in
+            // Keys written `cc/year/number` (DocumentKey.description).
+            try db.execute(
+                sql: """
+                    ALTER TABLE journal_entry ADD COLUMN reverses TEXT;
+                    ALTER TABLE journal_entry ADD COLUMN reversal_reason TEXT;
+                    ALTER TABLE journal_entry ADD COLUMN reversed_by TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -275,7 +275,9 @@ enum EntryRows {
             source: .init(
                 interface: row["interface"], messageID: row["message_id"], messageUUID: row["message_uuid"],
                 entryMessageID: row["entry_message_id"], entryMessageUUID: row["entry_message_uuid"], receivedAt: row["received_at"]),
-            ledgerGroup: row["ledger_group"], ledgers: ledgers.map { $0.split(separator: ",").map(String.init) } ?? [])
+            ledgerGroup: row["ledger_group"], ledgers: ledgers.map { $0.split(separator: ",").map(String.init) } ?? [],
+            reverses: (row["reverses"] as String?).flatMap(DocumentKey.init(description:)), reversalReason: row["reversal_reason"],
+            reversedBy: (row["reversed_by"] as String?).flatMap(DocumentKey.init(description:)))
     }
 
     static func date(_ text: String) throws -> LedgerDate {

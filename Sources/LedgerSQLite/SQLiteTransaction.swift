@@ -115,6 +115,22 @@ final class SQLiteTransaction: LedgerTransaction {
         return first
     }
 
+    func journalEntry(_ key: DocumentKey) throws -> StoredJournalEntry? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: EntryRows.selectEntry + " WHERE e.company_code = ? AND e.fiscal_year = ? AND e.document_number = ?",
+                arguments: [key.companyCode, key.fiscalYear, key.documentNumber])
+        else { return nil }
+        return try EntryRows.entry(from: row, db: db)
+    }
+
+    func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {
+        try db.cachedStatement(
+            sql: "UPDATE journal_entry SET reversed_by = ? WHERE company_code = ? AND fiscal_year = ? AND document_number = ? AND reversed_by IS NULL"
+        ).execute(arguments: [reversal.description, original.companyCode, original.fiscalYear, original.documentNumber])
+        guard db.changesCount == 1 else { throw LedgerStoreError("document \(original) does not exist or is already reversed") }
+    }
+
     func insertJournalEntry(_ entry: NewJournalEntry) throws {
         let plan = entry.plan
         let key = entry.key
@@ -125,8 +141,8 @@ final class SQLiteTransaction: LedgerTransaction {
                         posting_date, transaction_currency, company_code_currency, original_reference_document_type,
                         original_reference_document, logical_system, business_transaction_type, document_reference_id, header_text,
                         reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id,
-                        entry_message_uuid, ledger_group, ledgers)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        entry_message_uuid, ledger_group, ledgers, reverses, reversal_reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """), db: db)
         row.bind(key.companyCode)
         row.bind(key.fiscalYear)
@@ -153,6 +169,8 @@ final class SQLiteTransaction: LedgerTransaction {
         row.bind(entry.entryMessageUUID)
         row.bind(plan.ledgerGroup)
         row.bind(plan.ledgers.isEmpty ? nil : plan.ledgers.joined(separator: ","))
+        row.bind(plan.reversal?.original.description)
+        row.bind(plan.reversal?.reason)
         try row.run()
         let insertItem = try db.cachedStatement(
             sql: """

@@ -319,9 +319,22 @@ struct APIEntry: Decodable, Sendable {
     let postedBy: String
     let postedAt: String
     let source: APISource
+    let reversal: APIReversal?
+    let reversedBy: APIDocumentLink?
     let items: [APIItem]
 
     var key: String { "\(companyCode)/\(fiscalYear)/\(accountingDocument)" }
+}
+
+struct APIDocumentLink: Decodable, Sendable, Equatable {
+    let companyCode: String
+    let fiscalYear: Int
+    let accountingDocument: String
+}
+
+struct APIReversal: Decodable, Sendable, Equatable {
+    let reversedDocument: APIDocumentLink
+    let reversalReason: String?
 }
 
 struct APIList: Decodable, Sendable {

@@ -72,6 +72,9 @@ struct EntrySpec: Sendable {
     var testData = false
     /// `ExchangeRate` (direct quotation) sent by the client.
     var exchangeRate: String?
+    /// `ReversalReason` and `ReversalReferenceDocument` (SAP's object key of the reversed document).
+    var reversalReason: String?
+    var reversalReferenceDocument: String?
     var lines: [LineSpec]
 
     init(
@@ -107,6 +110,10 @@ struct EntrySpec: Sendable {
         out += i + "<BusinessTransactionType>RFBU</BusinessTransactionType>\n"
         out += i + "<AccountingDocumentType>\(XMLEscaping.escapeText(documentType))</AccountingDocumentType>\n"
         if let headerText { out += i + "<DocumentHeaderText>\(XMLEscaping.escapeText(headerText))</DocumentHeaderText>\n" }
+        if let reversalReason { out += i + "<ReversalReason>\(XMLEscaping.escapeText(reversalReason))</ReversalReason>\n" }
+        if let reversalReferenceDocument {
+            out += i + "<ReversalReferenceDocument>\(XMLEscaping.escapeText(reversalReferenceDocument))</ReversalReferenceDocument>\n"
+        }
         out += i + "<CreatedByUser>ITEST</CreatedByUser>\n"
         out += i + "<CompanyCode>\(XMLEscaping.escapeText(companyCode))</CompanyCode>\n"
         out += i + "<DocumentDate>\(documentDate)</DocumentDate>\n"

@@ -55,6 +55,18 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case itemTypeNotAllowedInLedgerPosting
     case reversalNotAllowedInLedgerPosting
 
+    // Reversals (`ReversalReferenceDocument` + `ReversalReason` on a create request).
+    case reversalReferenceInvalid
+    case reversalReasonMissing
+    case reversalReasonWithoutReference
+    case reversalCompanyCodeDiffers
+    case reversalDocumentNotFound
+    case documentAlreadyReversed
+    case documentIsReversalDocument
+    case reversalItemsDoNotMirror
+    case reversalItemCountDiffers
+    case reversalCurrencyDiffers
+
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
     /// Three-digit message number.
@@ -118,6 +130,18 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
             ("JGW", "022", "Item &1: &2 items cannot be posted by ledger group &3; only G/L account items can", .error)
         case .reversalNotAllowedInLedgerPosting:
             ("JGW", "023", "&1 is not supported when posting by ledger group &2: such an entry cannot be a reversal", .error)
+
+        case .reversalReferenceInvalid:
+            ("JGW", "024", "ReversalReferenceDocument &1 is not a document key: document number (10), company code (4), fiscal year (4)", .error)
+        case .reversalReasonMissing: ("JGW", "025", "Enter a reversal reason (ReversalReason) for the reversal of document &1", .error)
+        case .reversalReasonWithoutReference: ("JGW", "026", "ReversalReason &1 needs the document to reverse in ReversalReferenceDocument", .error)
+        case .reversalCompanyCodeDiffers: ("JGW", "027", "Document &1 to be reversed is in company code &2, not in &3", .error)
+        case .reversalDocumentNotFound: ("JGW", "028", "Document &1 &2 &3 does not exist; it cannot be reversed", .error)
+        case .documentAlreadyReversed: ("JGW", "029", "Document &1 &2 &3 has already been reversed by document &4", .error)
+        case .documentIsReversalDocument: ("F5", "905", "Document is a reversal document", .error)
+        case .reversalItemsDoNotMirror: ("JGW", "030", "Item &1 (&2, &3) has no opposite item in document &4", .error)
+        case .reversalItemCountDiffers: ("JGW", "031", "The reversal has &1 items, document &2 has &3: a reversal mirrors every item", .error)
+        case .reversalCurrencyDiffers: ("JGW", "032", "The reversal is in currency &1, document &2 in &3", .error)
         }
     }
 }

@@ -33,12 +33,32 @@ public struct PostingPlan: Sendable {
     /// The ledgers the entry's G/L items are posted into (the leading ledger first).
     public var ledgers: [String]
 
-    public init(header: Header, numberRange: String, lines: [PlannedLine], ledgerGroup: String? = nil, ledgers: [String] = []) {
+    /// The document this entry reverses (`ReversalReferenceDocument`), with its `ReversalReason`;
+    /// `nil` for an ordinary posting. Whether the document can be reversed is decided in the
+    /// posting transaction (``MessageProcessor``), against what the store holds.
+    public var reversal: Reversal?
+
+    public init(
+        header: Header, numberRange: String, lines: [PlannedLine], ledgerGroup: String? = nil, ledgers: [String] = [], reversal: Reversal? = nil
+    ) {
         self.header = header
         self.numberRange = numberRange
         self.lines = lines
         self.ledgerGroup = ledgerGroup
         self.ledgers = ledgers
+        self.reversal = reversal
+    }
+
+    /// What a reversal entry reverses, and why.
+    public struct Reversal: Sendable, Hashable {
+        public var original: DocumentKey
+        /// SAP's reversal reason (`STGRD`, e.g. `01`).
+        public var reason: String
+
+        public init(original: DocumentKey, reason: String) {
+            self.original = original
+            self.reason = reason
+        }
     }
 
     public subscript<Value>(dynamicMember keyPath: KeyPath<Header, Value>) -> Value { header[keyPath: keyPath] }

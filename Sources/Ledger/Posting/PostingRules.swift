@@ -43,6 +43,7 @@ public struct PostingRules: Sendable {
             messages.append(LedgerMessage(.externalNumberNotAllowed, external, draft.documentType))
         }
         let ledgers = checkLedgers(draft, companyCode: ccID, messages: &messages)
+        let reversal = draft.ledgerGroup == nil ? Self.checkReversal(draft, companyCode: ccID, messages: &messages) : nil
         let fiscalYear = draft.postingDate.year
         var fiscalPeriod = draft.postingDate.month
         if let requested = draft.postingFiscalPeriod {
@@ -271,7 +272,9 @@ public struct PostingRules: Sendable {
             documentHeaderText: draft.documentHeaderText, reference1InDocumentHeader: draft.reference1InDocumentHeader,
             reference2InDocumentHeader: draft.reference2InDocumentHeader, createdByUser: draft.createdByUser)
         return .success(
-            PostingPlan(header: header, numberRange: documentType.numberRange, lines: lines, ledgerGroup: draft.ledgerGroup, ledgers: ledgers))
+            PostingPlan(
+                header: header, numberRange: documentType.numberRange, lines: lines, ledgerGroup: draft.ledgerGroup, ledgers: ledgers,
+                reversal: reversal))
     }
 
     /// The ledgers the entry goes into: every ledger of the company code for an ordinary posting;
@@ -292,6 +295,45 @@ public struct PostingRules: Sendable {
             messages.append(LedgerMessage(.reversalNotAllowedInLedgerPosting, field, groupID))
         }
         return ledgers
+    }
+
+    /// The reversal a create request asks for: `ReversalReferenceDocument` is SAP's object key of
+    /// the document to reverse (document number, 10 digits; company code, 4, blank-padded; fiscal
+    /// year, 4: `010000000110102026`), in the request's company code, and needs a `ReversalReason`.
+    static func checkReversal(_ draft: JournalEntryDraft, companyCode: String, messages: inout [LedgerMessage]) -> PostingPlan.Reversal? {
+        let reference = String(draft.reversalReferenceDocument?.trimmingASCIIWhitespace() ?? "")
+        let reason = String(draft.reversalReason?.trimmingASCIIWhitespace() ?? "")
+        guard !reference.isEmpty else {
+            if !reason.isEmpty { messages.append(LedgerMessage(.reversalReasonWithoutReference, reason)) }
+            return nil
+        }
+        guard let original = parseObjectKey(reference) else {
+            messages.append(LedgerMessage(.reversalReferenceInvalid, reference))
+            return nil
+        }
+        var valid = true
+        if original.companyCode != companyCode {
+            messages.append(LedgerMessage(.reversalCompanyCodeDiffers, original.documentNumber, original.companyCode, companyCode))
+            valid = false
+        }
+        if reason.isEmpty {
+            messages.append(LedgerMessage(.reversalReasonMissing, original.documentNumber))
+            valid = false
+        }
+        return valid ? PostingPlan.Reversal(original: original, reason: reason) : nil
+    }
+
+    /// A document key from SAP's object key (`DocumentKey.objectKey`): 10 digits, a company code
+    /// of 1…4 characters blank-padded to 4, and a 4-digit year.
+    static func parseObjectKey(_ text: String) -> DocumentKey? {
+        let characters = Array(text)
+        guard characters.count == 18 else { return nil }
+        let number = String(characters[0..<10])
+        let companyCode = String(String(characters[10..<14]).trimmingASCIIWhitespace())
+        let year = String(characters[14..<18])
+        let digits: (String) -> Bool = { $0.unicodeScalars.allSatisfy { (0x30...0x39).contains($0.value) } }
+        guard digits(number), digits(year), !companyCode.isEmpty, let fiscalYear = Int(year) else { return nil }
+        return DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: number)
     }
 
     /// `customer`, `vendor` or `tax` for an item a posting by ledger cannot carry; `nil` for a G/L item.

@@ -146,7 +146,16 @@ final class InMemoryTransaction: LedgerTransaction {
             source: .init(
                 interface: message.interface, messageID: message.messageID, messageUUID: message.messageUUID,
                 entryMessageID: entry.entryMessageID, entryMessageUUID: entry.entryMessageUUID, receivedAt: message.receivedAt),
-            ledgerGroup: entry.plan.ledgerGroup, ledgers: entry.plan.ledgers)
+            ledgerGroup: entry.plan.ledgerGroup, ledgers: entry.plan.ledgers, reverses: entry.plan.reversal?.original,
+            reversalReason: entry.plan.reversal?.reason)
+    }
+
+    func journalEntry(_ key: DocumentKey) throws -> StoredJournalEntry? { state.entries[key] }
+
+    func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {
+        guard state.entries[original] != nil else { throw LedgerStoreError("document \(original) does not exist") }
+        guard state.entries[original]?.reversedBy == nil else { throw LedgerStoreError("document \(original) is already reversed") }
+        state.entries[original]?.reversedBy = reversal
     }
 
     func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws {

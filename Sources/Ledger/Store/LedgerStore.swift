@@ -18,6 +18,13 @@ public struct DocumentKey: Sendable, Hashable, Comparable, Codable, CustomString
 
     public var description: String { "\(companyCode)/\(fiscalYear)/\(documentNumber)" }
 
+    /// The key written as ``description`` (`1010/2026/0100000001`), e.g. as stored; `nil` otherwise.
+    public init?(description text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, let year = Int(parts[1]), !parts[2].isEmpty else { return nil }
+        self.init(companyCode: String(parts[0]), fiscalYear: year, documentNumber: String(parts[2]))
+    }
+
     public static func < (lhs: DocumentKey, rhs: DocumentKey) -> Bool {
         (lhs.companyCode, lhs.fiscalYear, lhs.documentNumber) < (rhs.companyCode, rhs.fiscalYear, rhs.documentNumber)
     }
@@ -47,6 +54,11 @@ public struct StoredJournalEntry: Sendable, Hashable {
     public var ledgerGroup: String?
     /// The ledgers the entry was posted into (the leading ledger first).
     public var ledgers: [String]
+    /// The document this entry reverses, with the reversal reason (a reversal document).
+    public var reverses: DocumentKey?
+    public var reversalReason: String?
+    /// The reversal document that reversed this entry.
+    public var reversedBy: DocumentKey?
 
     /// The message an entry came from.
     public struct Source: Sendable, Hashable {
@@ -69,8 +81,12 @@ public struct StoredJournalEntry: Sendable, Hashable {
 
     public init(
         key: DocumentKey, plan: PostingPlan.Header, lines: [PlannedLine], postedBy: String, postedAt: String, source: Source,
-        ledgerGroup: String? = nil, ledgers: [String] = []
+        ledgerGroup: String? = nil, ledgers: [String] = [], reverses: DocumentKey? = nil, reversalReason: String? = nil,
+        reversedBy: DocumentKey? = nil
     ) {
+        self.reverses = reverses
+        self.reversalReason = reversalReason
+        self.reversedBy = reversedBy
         self.ledgerGroup = ledgerGroup
         self.ledgers = ledgers
         self.key = key

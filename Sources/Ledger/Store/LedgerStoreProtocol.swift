@@ -78,6 +78,11 @@ public protocol LedgerTransaction: AnyObject {
     func takeDocumentNumber(companyCode: String, fiscalYear: Int, numberRange: String, first: Int64, last: Int64) throws -> Int64?
     /// Stores a posted entry with all its lines.
     func insertJournalEntry(_ entry: NewJournalEntry) throws
+    /// A posted entry as stored now (within this transaction), with its reversal links.
+    func journalEntry(_ key: DocumentKey) throws -> StoredJournalEntry?
+    /// Links `original` to the reversal document that reverses it (`reversedBy`); the reversal
+    /// document itself carries `reverses` from its plan.
+    func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws
     /// Records what happened to the entries of a message (outcomes as data) and its posted count.
     func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws
     /// The recorded entries of a message, in entry order.

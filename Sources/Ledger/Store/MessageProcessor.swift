@@ -193,6 +193,9 @@ public struct MessageProcessor: Sendable {
         _ plan: PostingPlan, entry: EntrySubmission, ofMessage id: MessageRowID, sender: String, postedAt: String,
         in transaction: any LedgerTransaction
     ) throws -> EntryOutcome {
+        if let reversal = plan.reversal, let refusal = try Self.reversalRefusal(plan, reversal, in: transaction) {
+            return .rejected(PostingRejection(refusal))
+        }
         guard let range = masterData.companyCodes[plan.companyCode]?.numberRanges[plan.numberRange] else {
             return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
         }
@@ -207,6 +210,59 @@ public struct MessageProcessor: Sendable {
             NewJournalEntry(
                 key: key, plan: plan, postedBy: sender, postedAt: postedAt, messageRowID: id, entryMessageID: entry.messageID,
                 entryMessageUUID: entry.messageUUID))
+        if let reversal = plan.reversal { try transaction.markReversed(reversal.original, by: key) }
         return .posted(key)
+    }
+
+    /// Why `plan` cannot reverse its original as the store holds it now, or `nil` when it can:
+    /// the original exists, is not reversed and is not a reversal itself, and the plan's items are
+    /// the original's items with the opposite amounts (same accounts, partners and tax codes; in
+    /// any order).
+    static func reversalRefusal(_ plan: PostingPlan, _ reversal: PostingPlan.Reversal, in transaction: any LedgerTransaction) throws
+        -> [LedgerMessage]?
+    {
+        let key = reversal.original
+        let keyFields = [key.documentNumber, key.companyCode, String(key.fiscalYear)]
+        guard let original = try transaction.journalEntry(key) else {
+            return [LedgerMessage(.reversalDocumentNotFound, keyFields[0], keyFields[1], keyFields[2])]
+        }
+        if let by = original.reversedBy {
+            return [LedgerMessage(.documentAlreadyReversed, keyFields[0], keyFields[1], keyFields[2], by.documentNumber)]
+        }
+        if original.reverses != nil { return [LedgerMessage(.documentIsReversalDocument)] }
+        struct Mirror: Hashable {
+            var accountType: AccountType
+            var glAccount: String
+            var businessPartner: String?
+            var transactionAmount: DecimalAmount
+            var companyCodeAmount: DecimalAmount
+            var taxCode: String?
+        }
+        func mirror(_ line: PlannedLine, negated: Bool) -> Mirror {
+            Mirror(
+                accountType: line.accountType, glAccount: line.glAccount, businessPartner: line.businessPartner,
+                transactionAmount: negated ? -line.amountInTransactionCurrency : line.amountInTransactionCurrency,
+                companyCodeAmount: negated ? -line.amountInCompanyCodeCurrency : line.amountInCompanyCodeCurrency, taxCode: line.taxCode)
+        }
+        var expected: [Mirror: Int] = [:]
+        for line in original.lines { expected[mirror(line, negated: true), default: 0] += 1 }
+        let document = keyFields.joined(separator: " ")
+        if plan.transactionCurrency != original.plan.transactionCurrency {
+            return [LedgerMessage(.reversalCurrencyDiffers, plan.transactionCurrency, document, original.plan.transactionCurrency)]
+        }
+        if plan.lines.count != original.lines.count {
+            return [LedgerMessage(.reversalItemCountDiffers, String(plan.lines.count), document, String(original.lines.count))]
+        }
+        for line in plan.lines {
+            let item = mirror(line, negated: false)
+            guard let count = expected[item], count > 0 else {
+                let account = line.businessPartner.map { "\(line.accountType.rawValue) \($0)" } ?? line.glAccount
+                let amount = line.amountInTransactionCurrency
+                let text = amount.formatted(fractionDigits: max(2, amount.significantFractionDigits)) + " " + plan.transactionCurrency
+                return [LedgerMessage(.reversalItemsDoNotMirror, String(line.lineNumber), account, text, document)]
+            }
+            expected[item] = count - 1
+        }
+        return nil
     }
 }
