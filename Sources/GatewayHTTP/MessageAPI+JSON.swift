@@ -124,10 +124,12 @@ public struct MessageView: Encodable, Sendable, Hashable {
     public struct Entry: Encodable, Sendable, Hashable {
         /// Position in the message, from 0.
         public let index: Int
-        /// `posted`, `checked` or `rejected`.
+        /// `posted`, `changed`, `checked` or `rejected`.
         public let outcome: String
-        /// `posted`: the journal entry (`path` is its `/api/journal-entries/…` resource).
+        /// `posted` or `changed`: the journal entry (`path` is its `/api/journal-entries/…` resource).
         public let journalEntry: JournalEntryReference?
+        /// `changed`: the item changed (absent for a header change).
+        public let item: Int?
         /// `checked`: where it would have been posted.
         public let companyCode: String?
         public let fiscalYear: Int?
@@ -143,9 +145,14 @@ public struct MessageView: Encodable, Sendable, Hashable {
             messageID = record.messageID
             messageUUID = record.messageUUID
             confirmationUUID = record.confirmationUUID
+            item = if case .changed(_, let item) = record.outcome { item } else { nil }
             switch record.outcome {
             case .posted(let key):
                 outcome = "posted"
+                journalEntry = JournalEntryReference(key)
+                (companyCode, fiscalYear, log) = (nil, nil, nil)
+            case .changed(let key, _):
+                outcome = "changed"
                 journalEntry = JournalEntryReference(key)
                 (companyCode, fiscalYear, log) = (nil, nil, nil)
             case .checked(let summary):

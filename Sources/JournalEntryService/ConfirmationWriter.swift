@@ -59,6 +59,9 @@ public struct ConfirmationWriter: Sendable {
             case .posted(let key):
                 documentKey(into: &out, number: key.documentNumber, companyCode: key.companyCode, fiscalYear: String(key.fiscalYear))
                 messages = [LedgerMessage(.documentPosted, entry.originalReferenceDocumentType, key.objectKey, entry.logicalSystem)]
+            case .changed(let key, _):
+                documentKey(into: &out, number: key.documentNumber, companyCode: key.companyCode, fiscalYear: String(key.fiscalYear))
+                messages = [LedgerMessage(.documentChanged, key.documentNumber, key.companyCode, String(key.fiscalYear), "fields changed")]
             case .checked:
                 unpostedKey(into: &out)
                 messages = [LedgerMessage(.documentChecked, entry.originalReferenceDocumentType, "$", entry.logicalSystem)]

@@ -248,6 +248,36 @@ enum LedgerSchema {
                     ALTER TABLE journal_entry ADD COLUMN reversed_by TEXT;
                     """)
         }
+        migrator.registerMigration("v5-changes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE journal_entry_field (
+                        company_code TEXT NOT NULL,
+                        fiscal_year INTEGER NOT NULL,
+                        document_number TEXT NOT NULL,
+                        line_number INTEGER NOT NULL,
+                        field TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (company_code, fiscal_year, document_number, line_number, field)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE journal_entry_change (
+                        id INTEGER PRIMARY KEY,
+                        company_code TEXT NOT NULL,
+                        fiscal_year INTEGER NOT NULL,
+                        document_number TEXT NOT NULL,
+                        line_number INTEGER,
+                        field TEXT NOT NULL,
+                        old_value TEXT,
+                        new_value TEXT,
+                        changed_by TEXT NOT NULL,
+                        changed_at TEXT NOT NULL,
+                        message_id TEXT,
+                        inbound_message_id INTEGER NOT NULL REFERENCES inbound_message (id)
+                    );
+                    CREATE INDEX journal_entry_change_document ON journal_entry_change (company_code, fiscal_year, document_number, id);
+                    ALTER TABLE message_entry ADD COLUMN item INTEGER;
+                    """)
+        }
         return migrator
     }
 }

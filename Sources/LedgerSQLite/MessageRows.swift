@@ -48,7 +48,7 @@ enum MessageRows {
         let statement = try db.cachedStatement(
             sql: """
                 SELECT entry_index, outcome, company_code, fiscal_year, document_number, log, entry_message_id, entry_message_uuid,
-                    confirmation_uuid, original_reference_document_type, logical_system
+                    confirmation_uuid, original_reference_document_type, logical_system, item
                 FROM message_entry WHERE message_id = ? ORDER BY entry_index
                 """)
         return try Row.fetchAll(statement, arguments: [id]).map { row in
@@ -61,6 +61,8 @@ enum MessageRows {
                 outcome = .checked(PostingPlan.Summary(companyCode: row[2], fiscalYear: row[3]))
             case "rejected":
                 outcome = .rejected(PostingRejection(try StoredLog.decode(row[5] ?? "[]")))
+            case "changed":
+                outcome = .changed(DocumentKey(companyCode: row[2], fiscalYear: row[3], documentNumber: row[4]), item: row[11])
             default:
                 throw LedgerStoreError("stored entry outcome '\(outcomeText)' is unknown")
             }

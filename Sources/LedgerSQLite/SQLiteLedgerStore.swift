@@ -124,6 +124,22 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// one fsync with `synchronous=FULL`); for tests and metrics.
     public var committedTransactionCount: Int { writer.committedTransactionCount }
 
+    public func changeHistory(of key: DocumentKey) async throws -> [ChangeRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT line_number, field, old_value, new_value, changed_by, changed_at, message_id, inbound_message_id
+                    FROM journal_entry_change WHERE company_code = ? AND fiscal_year = ? AND document_number = ? ORDER BY id
+                    """, arguments: [key.companyCode, key.fiscalYear, key.documentNumber]
+            ).map { row in
+                ChangeRecord(
+                    document: key, item: row[0], field: row[1], oldValue: row[2], newValue: row[3], changedBy: row[4], changedAt: row[5],
+                    messageID: row[6], messageRowID: row[7])
+            }
+        }
+    }
+
     public func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry? {
         try await pool.read { db in
             guard
@@ -270,7 +286,15 @@ enum EntryRows {
                 netPaymentDays: item["net_payment_days"], openItemState: OpenItemState(rawValue: item["open_item_state"]) ?? .notManaged)
         }
         let ledgers: String? = row["ledgers"]
-        return StoredJournalEntry(
+        var additional: [Int: [String: String]] = [:]
+        for field in try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT line_number, field, value FROM journal_entry_field WHERE company_code = ? AND fiscal_year = ? AND document_number = ?"),
+            arguments: [key.companyCode, key.fiscalYear, key.documentNumber])
+        {
+            additional[field[0], default: [:]][field[1]] = field[2]
+        }
+        var entry = StoredJournalEntry(
             key: key, plan: header, lines: lines, postedBy: row["posted_by"], postedAt: row["posted_at"],
             source: .init(
                 interface: row["interface"], messageID: row["message_id"], messageUUID: row["message_uuid"],
@@ -278,6 +302,8 @@ enum EntryRows {
             ledgerGroup: row["ledger_group"], ledgers: ledgers.map { $0.split(separator: ",").map(String.init) } ?? [],
             reverses: (row["reverses"] as String?).flatMap(DocumentKey.init(description:)), reversalReason: row["reversal_reason"],
             reversedBy: (row["reversed_by"] as String?).flatMap(DocumentKey.init(description:)))
+        entry.additionalFields = additional
+        return entry
     }
 
     static func date(_ text: String) throws -> LedgerDate {

@@ -131,6 +131,56 @@ final class SQLiteTransaction: LedgerTransaction {
         guard db.changesCount == 1 else { throw LedgerStoreError("document \(original) does not exist or is already reversed") }
     }
 
+    func setField(_ field: ChangeableField, of document: DocumentKey, item: Int?, to value: String?) throws {
+        let keyArguments: StatementArguments = [document.companyCode, document.fiscalYear, document.documentNumber]
+        let column: String? =
+            switch (field.name, item) {
+            case ("DocumentHeaderText", nil): "header_text"
+            case ("DocumentReferenceID", nil): "document_reference_id"
+            case ("DocumentItemText", _?): "item_text"
+            case ("AssignmentReference", _?): "assignment_reference"
+            case ("DueCalculationBaseDate", _?): "due_calculation_base_date"
+            default: nil
+            }
+        if let column, let item {
+            try db.execute(
+                sql: "UPDATE journal_entry_item SET \(column) = ? WHERE company_code = ? AND fiscal_year = ? AND document_number = ? AND line_number = ?",
+                arguments: [value] + keyArguments + [item])
+        } else if let column {
+            try db.execute(
+                sql: "UPDATE journal_entry SET \(column) = ? WHERE company_code = ? AND fiscal_year = ? AND document_number = ?",
+                arguments: [value] + keyArguments)
+        } else if let value {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO journal_entry_field (company_code, fiscal_year, document_number, line_number, field, value)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (company_code, fiscal_year, document_number, line_number, field) DO UPDATE SET value = excluded.value
+                    """
+            ).execute(arguments: keyArguments + [item ?? 0, field.name, value])
+            return
+        } else {
+            try db.cachedStatement(
+                sql: "DELETE FROM journal_entry_field WHERE company_code = ? AND fiscal_year = ? AND document_number = ? AND line_number = ? AND field = ?"
+            ).execute(arguments: keyArguments + [item ?? 0, field.name])
+            return
+        }
+        guard db.changesCount == 1 else { throw LedgerStoreError("document \(document) (item \(item.map(String.init) ?? "-")) does not exist") }
+    }
+
+    func recordChange(_ change: ChangeRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO journal_entry_change (company_code, fiscal_year, document_number, line_number, field, old_value, new_value,
+                    changed_by, changed_at, message_id, inbound_message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            change.document.companyCode, change.document.fiscalYear, change.document.documentNumber, change.item, change.field, change.oldValue,
+            change.newValue, change.changedBy, change.changedAt, change.messageID, change.messageRowID,
+        ])
+    }
+
     func insertJournalEntry(_ entry: NewJournalEntry) throws {
         let plan = entry.plan
         let key = entry.key
@@ -212,8 +262,8 @@ final class SQLiteTransaction: LedgerTransaction {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO message_entry (message_id, entry_index, outcome, company_code, fiscal_year, document_number, log,
-                    entry_message_id, entry_message_uuid, confirmation_uuid, original_reference_document_type, logical_system)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    entry_message_id, entry_message_uuid, confirmation_uuid, original_reference_document_type, logical_system, item)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         // Recording again replaces (as the in-memory store does).
         try db.cachedStatement(sql: "DELETE FROM message_entry WHERE message_id = ?").execute(arguments: [id])
@@ -242,12 +292,20 @@ final class SQLiteTransaction: LedgerTransaction {
                 row.bind(nil as Int?)
                 row.bind(nil as String?)
                 row.bind(try StoredLog.encode(rejection.messages))
+            case .changed(let key, _):
+                posted += 1
+                row.bind("changed")
+                row.bind(key.companyCode)
+                row.bind(key.fiscalYear)
+                row.bind(key.documentNumber)
+                row.bind(nil as String?)
             }
             row.bind(entry.messageID)
             row.bind(entry.messageUUID)
             row.bind(entry.confirmationUUID)
             row.bind(entry.originalReferenceDocumentType)
             row.bind(entry.logicalSystem)
+            if case .changed(_, let item) = entry.outcome { row.bind(item) } else { row.bind(nil as Int?) }
             try row.run()
         }
         try db.cachedStatement(sql: "UPDATE inbound_message SET posted_count = ? WHERE id = ?").execute(arguments: [posted, id])

@@ -79,6 +79,7 @@ let plainRenderer: OutcomeRenderer = { outcomes in
         case .posted(let key): "posted \(key)"
         case .checked(let summary): "checked \(summary.companyCode)/\(summary.fiscalYear)"
         case .rejected(let rejection): "rejected " + rejection.messages.map(\.typeID).joined(separator: ",")
+        case .changed(let key, let item): "changed \(key) item \(item.map(String.init) ?? "-")"
         }
     }.joined(separator: "; ")
 }

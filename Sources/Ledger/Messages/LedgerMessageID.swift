@@ -67,6 +67,14 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case reversalItemCountDiffers
     case reversalCurrencyDiffers
 
+    // Changes (`JournalEntryBulkChangeRequest_In`).
+    case documentChanged
+    case documentUnchanged
+    case changeDocumentNotFound
+    case changeItemNotFound
+    case changeItemKindMismatch
+    case noAuthorizationToChange
+
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
     /// Three-digit message number.
@@ -142,6 +150,13 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .reversalItemsDoNotMirror: ("JGW", "030", "Item &1 (&2, &3) has no opposite item in document &4", .error)
         case .reversalItemCountDiffers: ("JGW", "031", "The reversal has &1 items, document &2 has &3: a reversal mirrors every item", .error)
         case .reversalCurrencyDiffers: ("JGW", "032", "The reversal is in currency &1, document &2 in &3", .error)
+
+        case .documentChanged: ("JGW", "033", "Document &1 &2 &3 changed: &4", .information)
+        case .documentUnchanged: ("JGW", "034", "Document &1 &2 &3: no change needed, the fields already hold the requested values", .information)
+        case .changeDocumentNotFound: ("JGW", "035", "Document &1 &2 &3 does not exist; it cannot be changed", .error)
+        case .changeItemNotFound: ("JGW", "036", "Item &1 does not exist in document &2", .error)
+        case .changeItemKindMismatch: ("JGW", "037", "Item &1 of document &2 is a &3 item; change it with &4", .error)
+        case .noAuthorizationToChange: ("JGW", "038", "User &1 is not authorized to change documents of company code &2", .error)
         }
     }
 }

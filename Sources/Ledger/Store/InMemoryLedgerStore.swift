@@ -19,6 +19,7 @@ public final class InMemoryLedgerStore: LedgerStore {
         var attempts: [DeliveryRowID: [DeliveryAttempt]] = [:]
         var lastMessageID: MessageRowID = 0
         var lastDeliveryID: DeliveryRowID = 0
+        var changes: [DocumentKey: [ChangeRecord]] = [:]
     }
 
     private let state = Mutex(State())
@@ -39,6 +40,10 @@ public final class InMemoryLedgerStore: LedgerStore {
 
     public func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry? {
         state.withLock { $0.entries[key] }
+    }
+
+    public func changeHistory(of key: DocumentKey) async throws -> [ChangeRecord] {
+        state.withLock { $0.changes[key] ?? [] }
     }
 
     /// Always writable.
@@ -151,6 +156,25 @@ final class InMemoryTransaction: LedgerTransaction {
     }
 
     func journalEntry(_ key: DocumentKey) throws -> StoredJournalEntry? { state.entries[key] }
+
+    func setField(_ field: ChangeableField, of document: DocumentKey, item: Int?, to value: String?) throws {
+        guard var entry = state.entries[document] else { throw LedgerStoreError("document \(document) does not exist") }
+        let lineIndex = item.flatMap { item in entry.lines.firstIndex { $0.lineNumber == item } }
+        if item != nil && lineIndex == nil { throw LedgerStoreError("document \(document) has no item \(item!)") }
+        switch (field.name, lineIndex) {
+        case ("DocumentHeaderText", nil): entry.plan.documentHeaderText = value
+        case ("DocumentReferenceID", nil): entry.plan.documentReferenceID = value
+        case ("DocumentItemText", let index?): entry.lines[index].itemText = value
+        case ("AssignmentReference", let index?): entry.lines[index].assignmentReference = value
+        case ("DueCalculationBaseDate", let index?):
+            guard let date = value.map({ LedgerDate(iso: $0) }) ?? .some(nil) else { throw LedgerStoreError("'\(value!)' is not a date") }
+            entry.lines[index].dueCalculationBaseDate = date
+        default: entry.additionalFields[item ?? 0, default: [:]][field.name] = value
+        }
+        state.entries[document] = entry
+    }
+
+    func recordChange(_ change: ChangeRecord) throws { state.changes[change.document, default: []].append(change) }
 
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {
         guard state.entries[original] != nil else { throw LedgerStoreError("document \(original) does not exist") }

@@ -59,6 +59,9 @@ public struct StoredJournalEntry: Sendable, Hashable {
     public var reversalReason: String?
     /// The reversal document that reversed this entry.
     public var reversedBy: DocumentKey?
+    /// Changeable fields without a column of their own (``ChangeableField/isColumn``), set by
+    /// change requests: by item number, `0` for the header.
+    public var additionalFields: [Int: [String: String]] = [:]
 
     /// The message an entry came from.
     public struct Source: Sendable, Hashable {

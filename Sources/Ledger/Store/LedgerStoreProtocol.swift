@@ -26,6 +26,8 @@ public protocol LedgerStore: Sendable {
     // MARK: Reads (committed data, no writer involved)
 
     func journalEntry(_ key: DocumentKey) async throws -> StoredJournalEntry?
+    /// A document's change history, oldest first.
+    func changeHistory(of key: DocumentKey) async throws -> [ChangeRecord]
     func journalEntries(_ query: JournalEntryQuery) async throws -> JournalEntryPage
     /// One message with its entry outcomes, delivery and delivery attempts (the monitor's view).
     func messageDetail(_ id: MessageRowID) async throws -> MessageDetail?
@@ -83,6 +85,10 @@ public protocol LedgerTransaction: AnyObject {
     /// Links `original` to the reversal document that reverses it (`reversedBy`); the reversal
     /// document itself carries `reverses` from its plan.
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws
+    /// Sets a changeable field of a document's header (`item` nil) or item; `nil` clears it.
+    func setField(_ field: ChangeableField, of document: DocumentKey, item: Int?, to value: String?) throws
+    /// Appends to a document's change history.
+    func recordChange(_ change: ChangeRecord) throws
     /// Records what happened to the entries of a message (outcomes as data) and its posted count.
     func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws
     /// The recorded entries of a message, in entry order.

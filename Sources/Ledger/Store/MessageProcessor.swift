@@ -7,6 +7,10 @@ public struct EntrySubmission: Sendable {
         case check(PostingPlan)
         /// The entry failed the checks.
         case reject(PostingRejection)
+        /// Change fields of a posted document (`JournalEntryBulkChangeRequest_In`).
+        case change(JournalEntryChange)
+        /// `TestDataIndicator` on a change: checked, nothing changed.
+        case checkChange(JournalEntryChange)
     }
 
     public var action: Action
@@ -84,6 +88,8 @@ public struct InboundMessage: Sendable {
             switch entry.action {
             case .reject(let rejection): entry.record(.rejected(rejection), index: index)
             case .check(let plan), .post(let plan): entry.record(.checked(plan.summary), index: index)
+            case .change(let change), .checkChange(let change):
+                entry.record(.checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear)), index: index)
             }
         }
     }
@@ -92,6 +98,7 @@ public struct InboundMessage: Sendable {
     public var estimatedRows: Int {
         entries.reduce(2) { rows, entry in
             if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count }
+            if case .change(let change) = entry.action { return rows + 1 + 2 * change.changes.count }
             return rows + 1
         }
     }
@@ -182,6 +189,10 @@ public struct MessageProcessor: Sendable {
             case .reject(let rejection): outcome = .rejected(rejection)
             case .check(let plan): outcome = .checked(plan.summary)
             case .post(let plan): outcome = try post(plan, entry: entry, ofMessage: id, sender: sender, postedAt: postedAt, in: transaction)
+            case .change(let change):
+                outcome = try Self.apply(change, ofMessage: id, messageID: entry.messageID, sender: sender, at: postedAt, in: transaction)
+            case .checkChange(let change):
+                outcome = .checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear))
             }
             records.append(entry.record(outcome, index: index))
         }

@@ -223,10 +223,17 @@ public enum EntryOutcome: Sendable, Hashable {
     case posted(DocumentKey)
     case checked(PostingPlan.Summary)
     case rejected(PostingRejection)
+    /// A change request (`JournalEntryBulkChangeRequest_In`) applied to a document's header
+    /// (`item` nil) or one of its items.
+    case changed(DocumentKey, item: Int?)
 
+    /// Whether the entry took effect (posted, or its change applied): such a message's key is
+    /// never processed again.
     public var isPosted: Bool {
-        if case .posted = self { return true }
-        return false
+        switch self {
+        case .posted, .changed: return true
+        case .checked, .rejected: return false
+        }
     }
 }
 
