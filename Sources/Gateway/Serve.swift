@@ -58,6 +58,7 @@ struct Serve: AsyncParsableCommand {
             logger.info("Journal Entry – Post (async) service: \(base)\(ServicePaths.createAsync)   WSDL: \(base)\(ServicePaths.createAsync)?wsdl")
             logger.info(
                 "Journal Entry by Ledger – Post (async) service: \(base)\(ServicePaths.ledgerCreateAsync)   WSDL: \(base)\(ServicePaths.ledgerCreateAsync)?wsdl")
+            logger.info("Journal Entry – Change (async) service: \(base)\(ServicePaths.changeAsync)   WSDL: \(base)\(ServicePaths.changeAsync)?wsdl")
             logger.info("JSON API: \(base)/api/journal-entries, \(base)/api/messages")
         }
         logger.info(

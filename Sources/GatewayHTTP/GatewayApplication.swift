@@ -75,6 +75,8 @@ public enum ServicePaths {
     public static let createSyncOnPremise = "/sap/bc/srt/scs/sap/journalentrycreaterequestconfi"
     public static let createAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkcreationreques"
     public static let ledgerCreateAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkledgercreation"
+    /// *Journal Entry – Change* (asynchronous), `JournalEntryBulkChangeRequest_In`.
+    public static let changeAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkchangerequest_"
 }
 
 /// Builds the gateway's HTTP application (shared by `journal-gateway serve` and the tests).

@@ -39,7 +39,9 @@ struct LedgerAPI: Sendable {
             guard user.companyCodes?.contains(companyCode) ?? true, let entry = try await store.journalEntry(key) else {
                 throw APIError(.notFound, "journal entry \(key) not found")
             }
-            return JournalEntryView(entry, masterData: masterData)
+            var view = JournalEntryView(entry, masterData: masterData)
+            view.changes = try await store.changeHistory(of: key).map(JournalEntryView.Change.init)
+            return view
         }
         router.get("/api/journal-entries") { request, context -> JournalEntryListView in
             let user = try await authenticate(request, context)
@@ -121,7 +123,10 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         let costCenter: String?
         let profitCenter: String?
         let valueDate: String?
+        let dueCalculationBaseDate: String?
         let openItemState: String
+        /// Item fields set by *Journal Entry – Change* (e.g. `PaymentBlockingReasonCode`); absent when none is set.
+        let additionalFields: [String: String]?
     }
 
     let companyCode: String
@@ -151,7 +156,33 @@ struct JournalEntryView: ResponseEncodable, Sendable {
     let reversal: Reversal?
     /// The reversal document that reversed this entry (absent while it is not reversed).
     let reversedBy: DocumentLink?
+    /// Header fields set by *Journal Entry – Change* that have no field of their own here
+    /// (e.g. `JrnlEntryCntrySpecificRef1`), by SAP's element name; absent when none is set.
+    let additionalFields: [String: String]?
     let items: [Item]
+    /// The change history (one document only; absent in lists), oldest first.
+    var changes: [Change]?
+
+    /// One changed field: old and new value (absent = empty), who, when, by which request.
+    struct Change: Encodable {
+        let item: Int?
+        let field: String
+        let oldValue: String?
+        let newValue: String?
+        let changedBy: String
+        let changedAt: String
+        let messageID: String?
+
+        init(_ record: ChangeRecord) {
+            item = record.item
+            field = record.field
+            oldValue = record.oldValue
+            newValue = record.newValue
+            changedBy = record.changedBy
+            changedAt = record.changedAt
+            messageID = record.messageID
+        }
+    }
 
     struct DocumentLink: Encodable {
         let companyCode: String
@@ -198,6 +229,7 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         ledgers = entry.ledgers
         reversal = entry.reverses.map { Reversal(reversedDocument: DocumentLink($0), reversalReason: entry.reversalReason) }
         reversedBy = entry.reversedBy.map(DocumentLink.init)
+        additionalFields = entry.additionalFields[0].flatMap { $0.isEmpty ? nil : $0 }
         source = Source(
             interface: entry.source.interface, messageID: entry.source.messageID, messageUUID: entry.source.messageUUID,
             entryMessageID: entry.source.entryMessageID, entryMessageUUID: entry.source.entryMessageUUID, receivedAt: entry.source.receivedAt)
@@ -211,8 +243,9 @@ struct JournalEntryView: ResponseEncodable, Sendable {
                 taxCode: line.taxCode, taxBaseAmountInTransactionCurrency: line.taxBaseAmount.map { amount($0, header.transactionCurrency) },
                 documentItemText: line.itemText, assignmentReference: line.assignmentReference,
                 referenceDocumentItem: line.referenceDocumentItem, costCenter: line.costCenter, profitCenter: line.profitCenter,
-                valueDate: line.valueDate?.description,
-                openItemState: line.openItemState == .open ? "open" : line.openItemState == .cleared ? "cleared" : "notManaged")
+                valueDate: line.valueDate?.description, dueCalculationBaseDate: line.dueCalculationBaseDate?.description,
+                openItemState: line.openItemState == .open ? "open" : line.openItemState == .cleared ? "cleared" : "notManaged",
+                additionalFields: entry.additionalFields[line.lineNumber].flatMap { $0.isEmpty ? nil : $0 })
         }
     }
 }

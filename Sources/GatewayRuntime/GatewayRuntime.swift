@@ -90,7 +90,7 @@ public struct GatewayRuntime: Sendable {
             resourceDirectory: settings.resourceDirectory,
             paths: .init(
                 createSync: [ServicePaths.createSync, ServicePaths.createSyncOnPremise], createAsync: [ServicePaths.createAsync],
-                ledgerCreateAsync: [ServicePaths.ledgerCreateAsync]),
+                ledgerCreateAsync: [ServicePaths.ledgerCreateAsync], changeAsync: [ServicePaths.changeAsync]),
             masterData: masterData, store: store, system: system, syncLimits: entryLimit,
             asyncIntake: .init(
                 limits: entryLimit, replyToPolicy: { user, address in routing.replyToRefusal(user: user, address: address) },

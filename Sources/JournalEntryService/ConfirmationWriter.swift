@@ -76,6 +76,48 @@ public struct ConfirmationWriter: Sendable {
         return out
     }
 
+    /// Renders `JournalEntryBulkChangeConfirmationMessage` (inferred from the create confirmation;
+    /// see `Schemas/JournalEntryBulkChange.xsd`): one `JournalEntryChangeConfirmation` per change
+    /// request element, with the key it changed, or SAP's blank key when the change was refused.
+    public func renderChange(header: ConfirmationHeader, entries: [EntryRecord]) -> String {
+        var out = ""
+        out.reserveCapacity(512 + entries.count * 600)
+        out += "<n0:JournalEntryBulkChangeConfirmationMessage xmlns:n0=\"\(Self.namespace)\">"
+        messageHeader(
+            into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
+            creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
+        for entry in entries {
+            out += "<JournalEntryChangeConfirmation>"
+            messageHeader(
+                into: &out, uuid: entry.confirmationUUID, referenceID: entry.messageID, referenceUUID: entry.messageUUID,
+                creationDateTime: header.creationDateTime, sender: nil, recipient: nil)
+            let messages: [LedgerMessage]
+            var changed: (key: DocumentKey, item: Int?)?
+            if case .changed(let key, let item) = entry.outcome { changed = (key, item) }
+            if let (key, item) = changed {
+                out += "<AccountingDocument>\(key.documentNumber)</AccountingDocument>"
+                element("CompanyCode", key.companyCode, into: &out)
+                out += "<FiscalYear>\(key.fiscalYear)</FiscalYear>"
+                if let item { out += "<AccountingDocumentItemID>\(item)</AccountingDocumentItemID>" }
+                let what = item.map { "item \($0)" } ?? "header"
+                messages = [LedgerMessage(.documentChanged, key.documentNumber, key.companyCode, String(key.fiscalYear), what)]
+            } else {
+                let key = Self.unpostedKey
+                out += "<AccountingDocument>\(key.accountingDocument)</AccountingDocument><CompanyCode>\(key.companyCode)</CompanyCode>"
+                out += "<FiscalYear>\(key.fiscalYear)</FiscalYear>"
+                if case .rejected(let rejection) = entry.outcome {
+                    messages = rejection.messages
+                } else {
+                    messages = [LedgerMessage(.documentChecked, "JournalEntryChange", "$", entry.logicalSystem)]
+                }
+            }
+            log(into: &out, messages)
+            out += "</JournalEntryChangeConfirmation>"
+        }
+        out += "<Log/></n0:JournalEntryBulkChangeConfirmationMessage>"
+        return out
+    }
+
     private func messageHeader(
         into out: inout String, uuid: String, referenceID: String?, referenceUUID: String?, creationDateTime: String, sender: String?,
         recipient: String?

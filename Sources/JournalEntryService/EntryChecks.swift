@@ -29,6 +29,26 @@ public struct EntryChecks: Sendable {
     }
 }
 
+extension EntryChecks {
+    /// The submissions of a change request: each change is authorised by the company code of the
+    /// document it names; `TestDataIndicator` (bulk or own header) makes it a check.
+    public func submissions(for request: BulkChangeRequest, authorization: PostingAuthorization) -> [EntrySubmission] {
+        let isTest = request.messageHeader.testDataIndicator
+        return request.changes.map { entry -> EntrySubmission in
+            let change = entry.change
+            let action: EntrySubmission.Action
+            if !authorization.mayPost(in: change.document.companyCode) {
+                action = .reject(PostingRejection([LedgerMessage(.noAuthorizationToChange, authorization.userName, change.document.companyCode)]))
+            } else {
+                action = (isTest || entry.messageHeader.testDataIndicator) ? .checkChange(change) : .change(change)
+            }
+            return EntrySubmission(
+                action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
+                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
+        }
+    }
+}
+
 extension BulkCreateRequest {
     /// `true` when nothing in the message is meant to be posted (`TestDataIndicator` on the bulk
     /// header, or on every entry).

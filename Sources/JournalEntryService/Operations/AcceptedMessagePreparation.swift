@@ -27,6 +27,7 @@ public struct PreparedPosting: Sendable {
     public var estimatedRows: Int {
         entries.reduce(4) { rows, entry in
             if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count + plan.ledgers.count }
+            if case .change(let change) = entry.action { return rows + 1 + 2 * change.changes.count }
             return rows + 1
         }
     }
@@ -55,14 +56,26 @@ public struct AcceptedMessagePreparation: Sendable {
         } catch {
             return PreparedPosting(entries: [], problem: "the stored request no longer parses: \((error as? SOAPFault)?.reason ?? "\(error)")")
         }
+        let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
+        let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
+        if message.interface == JournalEntryOperations.bulkChangeInterface {
+            switch BulkChangeRequestDecoder.decode(envelope.payload) {
+            case .success(let request):
+                var prepared = PreparedPosting(
+                    entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
+                    replyTo: replyTo)
+                prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
+                return prepared
+            case .failure(let problems):
+                return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
+            }
+        }
         let request: BulkCreateRequest
         switch BulkCreateRequestDecoder.decode(envelope.payload) {
         case .success(let decoded): request = decoded
         case .failure(let problems):
             return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
         }
-        let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
-        let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
         var prepared = PreparedPosting(
             entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
             replyTo: replyTo)

@@ -22,11 +22,14 @@ public final class BulkIntakeService: Sendable {
         public var interface: String
         public var rootElement: String
         public var schema: XSDSchema
+        /// The payload's child elements that are one entry each (counted against the entry limit).
+        public var entryElements: Set<String>
 
-        public init(interface: String, rootElement: String, schema: XSDSchema) {
+        public init(interface: String, rootElement: String, schema: XSDSchema, entryElements: Set<String> = ["JournalEntryCreateRequest"]) {
             self.interface = interface
             self.rootElement = rootElement
             self.schema = schema
+            self.entryElements = entryElements
         }
     }
 
@@ -146,14 +149,14 @@ public final class BulkIntakeService: Sendable {
         payload.forEachChildElement { child in
             switch child.localName {
             case "MessageHeader": header = Self.messageHeader(child)
-            case "JournalEntryCreateRequest": entryCount += 1
+            case let name where operation.entryElements.contains(name): entryCount += 1
             default: break
             }
         }
         guard entryCount <= limits.maximumEntriesPerMessage else {
             throw SOAPFault(
                 code: .sender,
-                reason: "The message has \(entryCount) JournalEntryCreateRequest elements; this gateway accepts at most "
+                reason: "The message has \(entryCount) \(operation.entryElements.sorted().joined(separator: "/")) elements; this gateway accepts at most "
                     + "\(limits.maximumEntriesPerMessage) per message. Split it into smaller messages; nothing was stored.",
                 version: envelope.version)
         }

@@ -29,8 +29,11 @@ public enum ConfirmationEnvelope {
 
     /// The outbound interface that confirms an inbound one.
     public static func outboundInterface(confirming inbound: String) -> String {
-        createConfirmationInterface
+        inbound == JournalEntryOperations.bulkChangeInterface ? changeConfirmationInterface : createConfirmationInterface
     }
+
+    /// The outbound interface of change confirmations.
+    public static let changeConfirmationInterface = "JournalEntryBulkChangeConfirmation_Out"
 
     public static func render(_ detail: MessageDetail, target: DeliveryTarget, writer: ConfirmationWriter) -> OutboundConfirmationMessage {
         let version: SOAPVersion = target.soapVersion == "1.2" ? .soap12 : .soap11
@@ -38,7 +41,9 @@ public enum ConfirmationEnvelope {
         let message = detail.message
         let payload =
             message.legacyConfirmation
-            ?? writer.render(header: message.confirmation, entries: detail.entries, originInterface: message.interface)
+            ?? (message.interface == JournalEntryOperations.bulkChangeInterface
+                ? writer.renderChange(header: message.confirmation, entries: detail.entries)
+                : writer.render(header: message.confirmation, entries: detail.entries, originInterface: message.interface))
         let wsa = "http://www.w3.org/2005/08/addressing"
         var header = "<wsa:Action xmlns:wsa=\"\(wsa)\">"
         XMLEscaping.appendEscapedText(action, to: &header)

@@ -12,17 +12,21 @@ public enum JournalEntryOperations {
     /// The asynchronous *Journal Entry by Ledger – Post* interface.
     public static let bulkLedgerCreateInterface = "JournalEntryBulkLedgerCreationRequest_In"
     public static let ledgerRequestElement = "JournalEntryBulkLedgerCreateRequest"
+    /// The asynchronous *Journal Entry – Change* interface.
+    public static let bulkChangeInterface = "JournalEntryBulkChangeRequest_In"
 
     /// The paths, in SAP's cloud form (the synchronous service also at its on-premise path).
     public struct Paths: Sendable {
         public var createSync: [String]
         public var createAsync: [String]
         public var ledgerCreateAsync: [String]
+        public var changeAsync: [String]
 
-        public init(createSync: [String], createAsync: [String], ledgerCreateAsync: [String]) {
+        public init(createSync: [String], createAsync: [String], ledgerCreateAsync: [String], changeAsync: [String] = []) {
             self.createSync = createSync
             self.createAsync = createAsync
             self.ledgerCreateAsync = ledgerCreateAsync
+            self.changeAsync = changeAsync
         }
     }
 
@@ -43,6 +47,7 @@ public enum JournalEntryOperations {
     /// Schema files under `Schemas/` that define each request.
     public static let createSchemaFile = "JournalEntryCreate.xsd"
     public static let ledgerCreateSchemaFile = "JournalEntryBulkLedgerCreate.xsd"
+    public static let changeSchemaFile = "JournalEntryBulkChange.xsd"
 
     public static func make(
         resourceDirectory: String, paths: Paths, masterData: MasterData, store: any LedgerStore, system: GatewaySystem, syncLimits: ServiceLimits,
@@ -50,6 +55,13 @@ public enum JournalEntryOperations {
     ) throws -> OperationRegistry {
         let createSchema = try schema(createSchemaFile, in: resourceDirectory)
         let ledgerSchema = try schema(ledgerCreateSchemaFile, in: resourceDirectory)
+        let changeSchema = try schema(changeSchemaFile, in: resourceDirectory)
+        let change = BulkIntakeService(
+            operation: .init(
+                interface: bulkChangeInterface, rootElement: BulkChangeRequestDecoder.rootElement, schema: changeSchema,
+                entryElements: BulkChangeRequestDecoder.changeElements),
+            store: store, runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy, onAccepted: asyncIntake.onAccepted,
+            logger: logger)
         let sync = JournalEntryCreateService(
             schema: createSchema, masterData: masterData, store: store, system: system, limits: syncLimits, runner: runner, logger: logger)
         let bulk = BulkIntakeService(
@@ -71,6 +83,10 @@ public enum JournalEntryOperations {
                 soapAction: ConfirmationEnvelope.soapAction(of: bulkLedgerCreateInterface), mode: .oneWay,
                 wsdlFile: "\(bulkLedgerCreateInterface).wsdl"
             ) { request throws(SOAPFault) in try await ledger.handle(request) },
+            SOAPOperation(
+                interface: bulkChangeInterface, paths: paths.changeAsync, rootElement: BulkChangeRequestDecoder.rootElement,
+                soapAction: ConfirmationEnvelope.soapAction(of: bulkChangeInterface), mode: .oneWay, wsdlFile: "\(bulkChangeInterface).wsdl"
+            ) { request throws(SOAPFault) in try await change.handle(request) },
         ])
     }
 
