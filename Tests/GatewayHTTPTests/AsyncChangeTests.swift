@@ -153,4 +153,84 @@ struct AsyncChangeTests {
             #expect(outbound.text.contains("JournalEntryBulkChangeConfirmationMessage"))
         }
     }
+
+    @Test("zeep loads the change WSDL by URL, sends a change through both bindings (202), and reads the confirmations with the confirmation's WSDL")
+    func zeepChange() async throws {
+        try await withAsyncScenario { scenario in
+            let gateway = scenario.gateway
+            let posted = try await gateway.expectPosted(BulkRequest(.balanced())).entries[0]
+            let output = try await AsyncWSDLTests.runPython(
+                Self.zeepClient,
+                [gateway.baseURL, Credentials.integration.user, Credentials.integration.password, "ZC" + UUID().uuidString.prefix(8), posted.accountingDocument])
+            let calls = try #require(output["calls"] as? [String])
+            #expect(calls == ["binding", "binding_soap12"])
+            let received = try await scenario.receiver.waitForRequests(2, timeout: .seconds(20))
+            let directory = try Repo.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var files: [String] = []
+            for (index, request) in received.enumerated() {
+                let path = directory + "/change-confirmation-\(index).xml"
+                try Data(request.body).write(to: URL(fileURLWithPath: path))
+                files.append(path)
+            }
+            let parsed = try await AsyncWSDLTests.runPython(Self.zeepReceiver, [Repo.root + "/WSDL/JournalEntryBulkChangeConfirmation_Out.wsdl"] + files)
+            let read = try #require(parsed["confirmations"] as? [[String]])
+            #expect(read == [[posted.accountingDocument], [posted.accountingDocument]])
+            let entry = try #require(try await gateway.journalEntry("1010", posted.fiscalYear, posted.accountingDocument))
+            // Two messages, posted side by side: either may be the last to change the text.
+            #expect(["Changed by zeep 11", "Changed by zeep 12"].contains(entry.documentHeaderText ?? ""), "\(entry.documentHeaderText ?? "nil")")
+        }
+    }
+
+    /// Changes the header text of one document through each binding of the change service.
+    static let zeepClient = #"""
+        import json, sys
+        import requests, zeep
+        from zeep.transports import Transport
+
+        base, user, password, prefix, document = sys.argv[1:6]
+        session = requests.Session()
+        session.auth = (user, password)
+        session.trust_env = False
+        client = zeep.Client(base + "/sap/bc/srt/scs_ext/sap/journalentrybulkchangerequest_?wsdl",
+                             transport=Transport(session=session, timeout=30, operation_timeout=30))
+        calls = []
+        for binding in ["binding", "binding_soap12"]:
+            service = client.bind("service", binding)
+            suffix = "12" if binding.endswith("12") else "11"
+            message_id = prefix + "-" + suffix
+            service.JournalEntryBulkChangeRequest_In(
+                MessageHeader={"ID": message_id, "CreationDateTime": "2025-03-02T09:00:00Z", "SenderBusinessSystemID": "DEMO_SENDER"},
+                JournalEntryHeader=[{
+                    "MessageHeader": {"ID": message_id + "-H", "CreationDateTime": "2025-03-02T09:00:00Z"},
+                    "HeaderKey": {"AccountingDocument": document, "CompanyCode": "1010", "FiscalYear": "2025"},
+                    "DocumentHeaderTextChange": {"DocumentHeaderText": "Changed by zeep " + suffix, "FieldValueChangeIsRequested": True},
+                }],
+            )
+            calls.append(binding)
+        json.dump({"calls": calls}, sys.stdout)
+        sys.stdout.write("\n")
+        """#
+
+    /// Reads change confirmations with the confirmation's WSDL; prints the keys they confirm.
+    static let zeepReceiver = #"""
+        import json, sys
+        import zeep
+        from lxml import etree
+
+        wsdl, files = sys.argv[1], sys.argv[2:]
+        client = zeep.Client(wsdl)
+        bindings = {}
+        for name, binding in client.wsdl.bindings.items():
+            version = "1.2" if "soap12" in type(binding).__name__.lower() or name.endswith("soap12") else "1.1"
+            bindings[version] = binding.get("JournalEntryBulkChangeConfirmation_Out")
+        confirmations = []
+        for path in files:
+            envelope = etree.parse(path).getroot()
+            version = "1.2" if envelope.tag.startswith("{http://www.w3.org/2003/05/soap-envelope}") else "1.1"
+            message = bindings[version].input.deserialize(envelope)
+            confirmations.append([c.AccountingDocument for c in (message.JournalEntryChangeConfirmation or [])])
+        json.dump({"confirmations": confirmations}, sys.stdout)
+        sys.stdout.write("\n")
+        """#
 }

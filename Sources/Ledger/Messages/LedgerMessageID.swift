@@ -69,7 +69,6 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
 
     // Changes (`JournalEntryBulkChangeRequest_In`).
     case documentChanged
-    case documentUnchanged
     case changeDocumentNotFound
     case changeItemNotFound
     case changeItemKindMismatch
@@ -152,7 +151,6 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .reversalCurrencyDiffers: ("JGW", "032", "The reversal is in currency &1, document &2 in &3", .error)
 
         case .documentChanged: ("JGW", "033", "Document &1 &2 &3 changed: &4", .information)
-        case .documentUnchanged: ("JGW", "034", "Document &1 &2 &3: no change needed, the fields already hold the requested values", .information)
         case .changeDocumentNotFound: ("JGW", "035", "Document &1 &2 &3 does not exist; it cannot be changed", .error)
         case .changeItemNotFound: ("JGW", "036", "Item &1 does not exist in document &2", .error)
         case .changeItemKindMismatch: ("JGW", "037", "Item &1 of document &2 is a &3 item; change it with &4", .error)
