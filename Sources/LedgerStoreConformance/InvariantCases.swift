@@ -1,0 +1,110 @@
+import Ledger
+
+/// A seeded random sequence of posts, replays, rejected posts, changes and reversals, with the
+/// ledger's invariants (``LedgerVerifier``) and a model of what must have happened checked after
+/// every step.
+extension StoreConformance {
+    static let invariantCases: [ConformanceCase] = [1, 7, 2026].map { (seed: UInt64) in
+        ConformanceCase("over a seeded random sequence (seed \(seed)) of posts, replays, rejections, changes and reversals the invariants hold after every step") {
+            makeStore in
+            try await runRandomSequence(seed: seed, steps: 120, store: try await makeStore())
+        }
+    }
+
+    /// SplitMix64: a small, seedable generator, so that a failing sequence can be replayed.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func runRandomSequence(seed: UInt64, steps: Int, store: any LedgerStore) async throws {
+        let fixture = try ConformanceFixture(store: store)
+        var random = SeededGenerator(state: seed)
+        // The model: what must be in the ledger.
+        var posted: [DocumentKey: JournalEntryDraft] = [:]
+        var reversedBy: [DocumentKey: DocumentKey] = [:]
+        var reversals: Set<DocumentKey> = []
+        var sent: [(key: String, actions: [EntrySubmission.Action], keys: [DocumentKey])] = []
+        var headerTexts: [DocumentKey: String] = [:]
+        for step in 0..<steps {
+            let context = "seed \(seed), step \(step)"
+            let roll = Int.random(in: 0..<100, using: &random)
+            switch roll {
+            case 0..<35:  // a new message with one or two valid entries, maybe one rejected
+                var drafts: [JournalEntryDraft] = []
+                for _ in 0..<Int.random(in: 1...2, using: &random) {
+                    let cents = Int.random(in: 1...999_999, using: &random)
+                    drafts.append(
+                        fixture.draft(
+                            companyCode: Bool.random(using: &random) ? "1010" : "1710", documentType: ["SA", "AB", "SA"].randomElement(using: &random)!,
+                            postingDate: ["2025-03-01", "2025-11-30", "2026-01-15"].randomElement(using: &random)!,
+                            amount: "\(cents / 100).\(String(cents % 100).leftPadded(2))", withCustomer: false))
+                }
+                var actions = try drafts.map { EntrySubmission.Action.post(try fixture.plan($0)) }
+                if Bool.random(using: &random) { actions.append(.reject(PostingRejection([LedgerMessage(.balanceInTransactionCurrency, "1.00", "EUR")]))) }
+                let key = "RND-\(seed)-\(step)"
+                let result = try await fixture.process(fixture.message(key: key, digest: key, actions))
+                let keys = result.records.compactMap(\.postedKey)
+                try requireEqual(keys.count, drafts.count, "\(context): every valid entry posts")
+                for (key, draft) in zip(keys, drafts) { posted[key] = draft }
+                sent.append((key, actions, keys))
+            case 35..<45:  // a replay of an earlier message: nothing new
+                guard let earlier = sent.randomElement(using: &random) else { continue }
+                let result = try await fixture.process(fixture.message(key: earlier.key, digest: earlier.key, earlier.actions))
+                try require(result.isReplay, "\(context): a replay")
+                try requireEqual(result.records.compactMap(\.postedKey), earlier.keys, "\(context): the replay names the original documents")
+            case 45..<55:  // a message whose only entry is rejected
+                let result = try await fixture.process(
+                    fixture.message(key: "REJ-\(seed)-\(step)", [.reject(PostingRejection([LedgerMessage(.postingPeriodNotOpen, "003", "2023")]))]))
+                try requireEqual(result.records.compactMap(\.postedKey), [], "\(context): nothing posts")
+            case 55..<75:  // change the header text of some document (or of a missing one)
+                let target = posted.keys.sorted().randomElement(using: &random) ?? DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0199999999")
+                let text = "Text \(step)"
+                let change = JournalEntryChange(
+                    document: target, item: nil, scope: .header, changes: [FieldChange(field: .named("DocumentHeaderText", in: .header)!, value: text)])
+                let result = try await fixture.process(fixture.message(key: "CHG-\(seed)-\(step)", [.change(change)]))
+                if posted[target] != nil {
+                    try requireEqual(result.records.first?.outcome, .changed(target, item: nil), "\(context): the change applies")
+                    headerTexts[target] = text
+                } else {
+                    try requireEqual(result.records.first?.rejectionIDs, ["JGW035"], "\(context): a missing document")
+                }
+            default:  // reverse some document: allowed once, never a reversal
+                guard let target = posted.keys.sorted().randomElement(using: &random), let draft = posted[target] else { continue }
+                let plan = try fixture.plan(fixture.reversal(of: draft, key: target))
+                let result = try await fixture.process(fixture.message(key: "REV-\(seed)-\(step)", [.post(plan)]))
+                if reversedBy[target] != nil {
+                    try requireEqual(result.records.first?.rejectionIDs, ["JGW029"], "\(context): reversed twice")
+                } else if reversals.contains(target) {
+                    try requireEqual(result.records.first?.rejectionIDs, ["F5905"], "\(context): a reversal reversed")
+                } else {
+                    guard let reversal = result.records.first?.postedKey else { throw ConformanceFailure("\(context): the reversal did not post: \(result)") }
+                    reversedBy[target] = reversal
+                    reversals.insert(reversal)
+                    var mirrored = draft
+                    mirrored.items = fixture.reversal(of: draft, key: target).items
+                    posted[reversal] = mirrored
+                }
+            }
+            // After every step: the invariants, and the model.
+            let entries = try await fixture.allEntries()
+            let report = LedgerVerifier.verify(entries, masterData: fixture.masterData)
+            try require(report.breaches.isEmpty, "\(context): \(report.breaches)")
+            try requireEqual(Set(entries.map(\.key)), Set(posted.keys), "\(context): the posted documents")
+            for entry in entries {
+                try requireEqual(entry.reversedBy, reversedBy[entry.key], "\(context): \(entry.key) reversed by")
+                if let text = headerTexts[entry.key] { try requireEqual(entry.plan.documentHeaderText, text, "\(context): \(entry.key) header text") }
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
+}
