@@ -11,7 +11,9 @@ struct LedgerAPI: Sendable {
     /// Paths of the API's resources (what `APIErrorMiddleware` answers 405 rather than 404 for).
     static func isResource(_ path: String) -> Bool {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.count >= 2, segments[0] == "api", segments[1] == "journal-entries" else { return false }
+        guard segments.count >= 2, segments[0] == "api" else { return false }
+        if segments[1] == "open-items" { return segments.count == 2 }
+        guard segments[1] == "journal-entries" else { return false }
         return segments.count == 2 || segments.count == 5
     }
 
@@ -51,11 +53,12 @@ struct LedgerAPI: Sendable {
             return JournalEntryListView(
                 entries: page.entries.map { JournalEntryView($0, masterData: masterData) }, nextPageToken: page.next.map(PageToken.encode))
         }
+        OpenItemsAPI(store: store, masterData: masterData, authenticate: { try await self.authenticate($0, $1) }).addRoutes(to: router)
     }
 
     /// The logged-on user (HTTP Basic or client certificate); else 401, or 503 when too many
     /// password checks are queued.
-    private func authenticate(_ request: Request, _ context: GatewayRequestContext) async throws -> AuthenticatedUser {
+    func authenticate(_ request: Request, _ context: GatewayRequestContext) async throws -> AuthenticatedUser {
         switch await users.logon(request, context: context) {
         case .authenticated(let user, _):
             context.requestLog.authenticated(as: user.name)

@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 import Testing
 
@@ -100,6 +101,52 @@ struct ReversalTests {
             #expect(try await gateway.listAll().count == before, "nothing was posted")
             let original = try #require(try await gateway.journalEntry("1010", posted.fiscalYear, posted.accountingDocument))
             #expect(original.reversedBy == nil)
+        }
+    }
+}
+
+/// `GET /api/open-items`: a customer's open items and balance at a key date.
+@Suite("Open items of an account")
+struct OpenItemsTests {
+    @Test("a customer's open items sum to its balance; the key date limits them; a G/L account without open-item management is refused")
+    func customerOpenItems() async throws {
+        try await withGateway { gateway in
+            let invoice = EntrySpec(documentType: "DR", postingDate: "2025-03-01", lines: [.gl("41000000", "-119.00"), .customer("10100001", "119.00")])
+            let posted = try await gateway.expectPosted(BulkRequest(invoice)).entries[0]
+            let second = EntrySpec(documentType: "DR", postingDate: "2025-05-01", lines: [.gl("41000000", "-20.50"), .customer("10100001", "20.50")])
+            _ = try await gateway.expectPosted(BulkRequest(second))
+
+            func openItems(_ query: String) async throws -> [String: Any] {
+                let response = try await gateway.get("/api/open-items?" + query)
+                try #require(response.status == 200, "\(response.status): \(response.text)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+            }
+            let all = try await openItems("companyCode=1010&account=10100001")
+            #expect(all["accountType"] as? String == "D")
+            #expect((all["balance"] as? [String: String]) == ["amount": "139.50", "currency": "EUR"])
+            #expect((all["openItemsTotal"] as? [String: String]) == ["amount": "139.50", "currency": "EUR"])
+            let items = try #require(all["items"] as? [[String: Any]])
+            #expect(items.map { $0["accountingDocument"] as? String }.first == posted.accountingDocument)
+            #expect(items.map { $0["item"] as? Int } == [2, 2])
+            #expect(items.allSatisfy { $0["status"] as? String == "open" })
+
+            let atMarch = try await openItems("companyCode=1010&account=10100001&keyDate=2025-03-31")
+            #expect((atMarch["balance"] as? [String: String])?["amount"] == "119.00")
+            #expect((atMarch["items"] as? [[String: Any]])?.count == 1)
+
+            // Reversing the first invoice: its open item and the reversal's cancel out.
+            let objectKey = posted.accountingDocument + "1010" + posted.fiscalYear
+            _ = try await gateway.expectPosted(BulkRequest(ReversalTests.reversal(of: invoice, objectKey: objectKey)))
+            let afterReversal = try await openItems("companyCode=1010&account=10100001")
+            #expect((afterReversal["balance"] as? [String: String])?["amount"] == "20.50")
+            #expect((afterReversal["openItemsTotal"] as? [String: String])?["amount"] == "20.50")
+
+            let bank = try await gateway.get("/api/open-items?companyCode=1010&account=65000000")
+            #expect(bank.status == 400)
+            #expect(bank.text.contains("There are no open items managed in account 65000000"), "\(bank.text)")
+            let unknown = try await gateway.get("/api/open-items?companyCode=1010&acount=10100001")
+            #expect(unknown.status == 400)
+            #expect(unknown.text.contains("did you mean 'account'"), "\(unknown.text)")
         }
     }
 }
