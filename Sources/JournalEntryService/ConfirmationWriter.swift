@@ -41,9 +41,7 @@ public struct ConfirmationWriter: Sendable {
         var out = ""
         out.reserveCapacity(512 + entries.count * 700)
         out += "<n0:JournalEntryBulkCreateConfirmation xmlns:n0=\"\(Self.namespace)\">"
-        messageHeader(
-            into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
-            creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
+        bulkMessageHeader(into: &out, header)
         if let originInterface, !originInterface.isEmpty {
             element("ConfirmationInterfaceOrignName", originInterface, into: &out)
         } else {
@@ -83,9 +81,7 @@ public struct ConfirmationWriter: Sendable {
         var out = ""
         out.reserveCapacity(512 + entries.count * 600)
         out += "<n0:JournalEntryBulkChangeConfirmationMessage xmlns:n0=\"\(Self.namespace)\">"
-        messageHeader(
-            into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
-            creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
+        bulkMessageHeader(into: &out, header)
         for entry in entries {
             out += "<JournalEntryChangeConfirmation>"
             messageHeader(
@@ -116,6 +112,13 @@ public struct ConfirmationWriter: Sendable {
         }
         out += "<Log/></n0:JournalEntryBulkChangeConfirmationMessage>"
         return out
+    }
+
+    /// The bulk `MessageHeader` of a confirmation: its own UUID, the request's references, this system as sender.
+    private func bulkMessageHeader(into out: inout String, _ header: ConfirmationHeader) {
+        messageHeader(
+            into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
+            creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
     }
 
     private func messageHeader(

@@ -32,6 +32,21 @@ struct SchemaFilesTests {
         #expect(try Repository.schema().validate(envelope.payload).isEmpty == valid)
     }
 
+    @Test("the change and clearing fixtures validate against their own schemas, and the invalid ones do not", arguments: [
+        ("change_request_soap11.xml", "JournalEntryBulkChange.xsd", true), ("change_request_clear_soap12.xml", "JournalEntryBulkChange.xsd", true),
+        ("change_confirmation_soap11.xml", "JournalEntryBulkChange.xsd", true), ("invalid_change_wrapper_order.xml", "JournalEntryBulkChange.xsd", false),
+        ("clearing_request_soap11.xml", "JournalEntryBulkClearing.xsd", true), ("clearing_request_partial_soap12.xml", "JournalEntryBulkClearing.xsd", true),
+        ("clearing_confirmation_soap11.xml", "JournalEntryBulkClearing.xsd", true),
+        ("invalid_clearing_missing_currency.xml", "JournalEntryBulkClearing.xsd", false),
+    ])
+    func serviceFixtures(_ file: String, schemaFile: String, valid: Bool) throws {
+        XMLLibrary.initialize()
+        let schema = try XSDSchema(path: Repository.root.appendingPathComponent("Schemas/\(schemaFile)").path)
+        let envelope = try SOAPEnvelope.parse(try Repository.fixture(file))
+        let issues = schema.validate(envelope.payload)
+        #expect(issues.isEmpty == valid, "\(issues)")
+    }
+
     @Test(
         "requests keep SAP's strict types: a blank AccountingDocument or CompanyCode in a request is invalid",
         arguments: [
