@@ -64,8 +64,9 @@ enum MessagesTable {
             var rows: [[String]] = []
             for entry in entries {
                 switch entry.outcome {
-                case "posted":
-                    let key = entry.journalEntry.map { "\($0.companyCode)/\($0.fiscalYear)/\($0.accountingDocument)" } ?? ""
+                case "posted", "changed":
+                    var key = entry.journalEntry.map { "\($0.companyCode)/\($0.fiscalYear)/\($0.accountingDocument)" } ?? ""
+                    if let item = entry.item { key += " item \(item)" }
                     rows.append([String(entry.index), entry.outcome, key])
                 case "checked":
                     rows.append([String(entry.index), entry.outcome, "company code \(entry.companyCode ?? "-"), fiscal year \(entry.fiscalYear.map(String.init) ?? "-")"])
