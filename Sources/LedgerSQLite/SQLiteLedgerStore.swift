@@ -283,7 +283,11 @@ enum EntryRows {
                 itemText: item["item_text"], assignmentReference: item["assignment_reference"],
                 referenceDocumentItem: item["reference_document_item"], costCenter: item["cost_center"], profitCenter: item["profit_center"],
                 valueDate: try (item["value_date"] as String?).map(date), dueCalculationBaseDate: try (item["due_calculation_base_date"] as String?).map(date),
-                netPaymentDays: item["net_payment_days"], openItemState: OpenItemState(rawValue: item["open_item_state"]) ?? .notManaged)
+                netPaymentDays: item["net_payment_days"], openItemState: OpenItemState(rawValue: item["open_item_state"]) ?? .notManaged,
+                clearingDocument: (item["clearing_document"] as String?).map {
+                    DocumentKey(companyCode: key.companyCode, fiscalYear: item["clearing_fiscal_year"] ?? key.fiscalYear, documentNumber: $0)
+                },
+                clearingDate: try (item["clearing_date"] as String?).map(date))
         }
         let ledgers: String? = row["ledgers"]
         var additional: [Int: [String: String]] = [:]

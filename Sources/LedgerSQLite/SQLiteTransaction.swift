@@ -168,6 +168,16 @@ final class SQLiteTransaction: LedgerTransaction {
         guard db.changesCount == 1 else { throw LedgerStoreError("document \(document) (item \(item.map(String.init) ?? "-")) does not exist") }
     }
 
+    func markCleared(_ document: DocumentKey, item: Int, by clearing: DocumentKey, on date: LedgerDate) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE journal_entry_item SET open_item_state = 'C', clearing_document = ?, clearing_fiscal_year = ?, clearing_date = ?
+                WHERE company_code = ? AND fiscal_year = ? AND document_number = ? AND line_number = ? AND open_item_state = 'O'
+                """
+        ).execute(arguments: [clearing.documentNumber, clearing.fiscalYear, date.description, document.companyCode, document.fiscalYear, document.documentNumber, item])
+        guard db.changesCount == 1 else { throw LedgerStoreError("item \(item) of \(document) is not an open item") }
+    }
+
     func recordChange(_ change: ChangeRecord) throws {
         try db.cachedStatement(
             sql: """
@@ -227,8 +237,8 @@ final class SQLiteTransaction: LedgerTransaction {
                 INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
                     business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc, is_tax_line, item_text,
                     assignment_reference, reference_document_item, cost_center, profit_center, value_date, due_calculation_base_date,
-                    net_payment_days, open_item_state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    net_payment_days, open_item_state, clearing_document, clearing_fiscal_year, clearing_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for line in plan.lines {
             var item = RawStatementBinder(insertItem, db: db)
@@ -254,6 +264,10 @@ final class SQLiteTransaction: LedgerTransaction {
             item.bind(line.dueCalculationBaseDate?.description)
             item.bind(line.netPaymentDays)
             item.bind(line.openItemState.rawValue)
+            // The clearing document is in the item's own company code (v1 columns).
+            item.bind(line.clearingDocument?.documentNumber)
+            item.bind(line.clearingDocument?.fiscalYear)
+            item.bind(line.clearingDate?.description)
             try item.run()
         }
     }

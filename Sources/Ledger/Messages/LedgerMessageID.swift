@@ -74,6 +74,24 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case changeItemKindMismatch
     case noAuthorizationToChange
 
+    // Clearing (`JournalEntryBulkClearingRequest_In`).
+    case documentCleared
+    case clearingDocumentNotFound
+    case clearingItemNotFound
+    case clearingItemOtherAccount
+    case noOpenItemsManaged
+    case itemAlreadyCleared
+    case cashDiscountWithPartialPayment
+    case residualWithPartialPayment
+    case cashDiscountNotSupported
+    case clearingItemCurrency
+    case clearingItemNamedTwice
+    case residualSign
+    case partialPaymentTooLarge
+    case clearingCurrencyNotSupported
+    case clearingWithoutItems
+    case reversalOfClearedItems
+
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
     /// Three-digit message number.
@@ -155,6 +173,23 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .changeItemNotFound: ("JGW", "036", "Item &1 does not exist in document &2", .error)
         case .changeItemKindMismatch: ("JGW", "037", "Item &1 of document &2 is a &3 item; change it with &4", .error)
         case .noAuthorizationToChange: ("JGW", "038", "User &1 is not authorized to change documents of company code &2", .error)
+
+        case .documentCleared: ("JGW", "039", "Clearing document &1 &2 &3 posted: &4 items cleared", .information)
+        case .clearingDocumentNotFound: ("JGW", "040", "Document &1 &2 &3 does not exist; its items cannot be cleared", .error)
+        case .clearingItemNotFound: ("JGW", "041", "Item &1 does not exist in document &2", .error)
+        case .clearingItemOtherAccount: ("JGW", "042", "Item &1 of document &2 is not an item of account &3", .error)
+        case .noOpenItemsManaged: ("JGW", "043", "There are no open items managed in Account &1", .error)
+        case .itemAlreadyCleared: ("JGW", "044", "Item &1 of document &2 is already cleared by document &3", .error)
+        case .cashDiscountWithPartialPayment: ("JGW", "045", "Item &1 of document &2: cash discount cannot be combined with a partial payment", .error)
+        case .residualWithPartialPayment: ("JGW", "046", "Item &1 of document &2: a residual item cannot be combined with a partial payment", .error)
+        case .cashDiscountNotSupported: ("JGW", "047", "Cash discount is not supported: company code &1 has no cash discount account", .error)
+        case .clearingItemCurrency: ("JGW", "048", "Item &1 of document &2 is in currency &3; it can only be cleared in &3", .error)
+        case .clearingItemNamedTwice: ("JGW", "049", "Item &1 of document &2 is named twice in the clearing", .error)
+        case .residualSign: ("JGW", "050", "Residual &1 must have the sign of item &2 of document &3 (&4) and be smaller", .error)
+        case .partialPaymentTooLarge: ("JGW", "051", "Partial payment &1 exceeds item &2 of document &3 (&4)", .error)
+        case .clearingCurrencyNotSupported: ("JGW", "052", "Clearing in currency &1 is not supported: clear in the company code currency &2", .error)
+        case .clearingWithoutItems: ("JGW", "053", "The clearing names no open items (GLItems or APARItems)", .error)
+        case .reversalOfClearedItems: ("JGW", "054", "Document &1 &2 &3 has cleared items (clearing document &4): reset the clearing first", .error)
         }
     }
 }

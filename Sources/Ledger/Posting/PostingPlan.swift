@@ -139,6 +139,9 @@ public struct PlannedLine: Sendable, Hashable {
     public var dueCalculationBaseDate: LedgerDate?
     public var netPaymentDays: Int?
     public var openItemState: OpenItemState
+    /// The clearing document that cleared this item, and when (posting date of the clearing).
+    public var clearingDocument: DocumentKey?
+    public var clearingDate: LedgerDate?
 
     public init(
         lineNumber: Int,
@@ -159,8 +162,12 @@ public struct PlannedLine: Sendable, Hashable {
         valueDate: LedgerDate? = nil,
         dueCalculationBaseDate: LedgerDate? = nil,
         netPaymentDays: Int? = nil,
-        openItemState: OpenItemState
+        openItemState: OpenItemState,
+        clearingDocument: DocumentKey? = nil,
+        clearingDate: LedgerDate? = nil
     ) {
+        self.clearingDocument = clearingDocument
+        self.clearingDate = clearingDate
         self.lineNumber = lineNumber
         self.accountType = accountType
         self.glAccount = glAccount

@@ -174,6 +174,15 @@ final class InMemoryTransaction: LedgerTransaction {
         state.entries[document] = entry
     }
 
+    func markCleared(_ document: DocumentKey, item: Int, by clearing: DocumentKey, on date: LedgerDate) throws {
+        guard let index = state.entries[document]?.lines.firstIndex(where: { $0.lineNumber == item }),
+            state.entries[document]?.lines[index].openItemState == .open
+        else { throw LedgerStoreError("item \(item) of \(document) is not an open item") }
+        state.entries[document]?.lines[index].openItemState = .cleared
+        state.entries[document]?.lines[index].clearingDocument = clearing
+        state.entries[document]?.lines[index].clearingDate = date
+    }
+
     func recordChange(_ change: ChangeRecord) throws { state.changes[change.document, default: []].append(change) }
 
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {

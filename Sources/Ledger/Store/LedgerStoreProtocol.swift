@@ -87,6 +87,8 @@ public protocol LedgerTransaction: AnyObject {
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws
     /// Sets a changeable field of a document's header (`item` nil) or item; `nil` clears it.
     func setField(_ field: ChangeableField, of document: DocumentKey, item: Int?, to value: String?) throws
+    /// Marks an open item cleared by `clearing` on `date`; throws when it is not open.
+    func markCleared(_ document: DocumentKey, item: Int, by clearing: DocumentKey, on date: LedgerDate) throws
     /// Appends to a document's change history.
     func recordChange(_ change: ChangeRecord) throws
     /// Records what happened to the entries of a message (outcomes as data) and its posted count.

@@ -11,6 +11,10 @@ public struct EntrySubmission: Sendable {
         case change(JournalEntryChange)
         /// `TestDataIndicator` on a change: checked, nothing changed.
         case checkChange(JournalEntryChange)
+        /// Clear open items with a clearing document (`JournalEntryBulkClearingRequest_In`).
+        case clear(ClearingPlan)
+        /// `TestDataIndicator` on a clearing: checked, nothing posted.
+        case checkClear(ClearingPlan)
     }
 
     public var action: Action
@@ -90,6 +94,8 @@ public struct InboundMessage: Sendable {
             case .check(let plan), .post(let plan): entry.record(.checked(plan.summary), index: index)
             case .change(let change), .checkChange(let change):
                 entry.record(.checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear)), index: index)
+            case .clear(let plan), .checkClear(let plan):
+                entry.record(.checked(PostingPlan.Summary(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear)), index: index)
             }
         }
     }
@@ -99,6 +105,7 @@ public struct InboundMessage: Sendable {
         entries.reduce(2) { rows, entry in
             if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count }
             if case .change(let change) = entry.action { return rows + 1 + 2 * change.changes.count }
+            if case .clear(let plan) = entry.action { return rows + 3 + 3 * plan.items.count }
             return rows + 1
         }
     }
@@ -193,6 +200,8 @@ public struct MessageProcessor: Sendable {
                 outcome = try Self.apply(change, ofMessage: id, messageID: entry.messageID, sender: sender, at: postedAt, in: transaction)
             case .checkChange(let change):
                 outcome = .checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear))
+            case .clear(let plan): outcome = try clear(plan, entry: entry, ofMessage: id, sender: sender, postedAt: postedAt, in: transaction)
+            case .checkClear(let plan): outcome = .checked(PostingPlan.Summary(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear))
             }
             records.append(entry.record(outcome, index: index))
         }
@@ -241,6 +250,9 @@ public struct MessageProcessor: Sendable {
             return [LedgerMessage(.documentAlreadyReversed, keyFields[0], keyFields[1], keyFields[2], by.documentNumber)]
         }
         if original.reverses != nil { return [LedgerMessage(.documentIsReversalDocument)] }
+        if let cleared = original.lines.first(where: { $0.openItemState == .cleared }) {
+            return [LedgerMessage(.reversalOfClearedItems, keyFields[0], keyFields[1], keyFields[2], cleared.clearingDocument?.documentNumber ?? "?")]
+        }
         struct Mirror: Hashable {
             var accountType: AccountType
             var glAccount: String

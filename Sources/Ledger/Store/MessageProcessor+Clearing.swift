@@ -1,0 +1,120 @@
+extension MessageProcessor {
+    /// Posts a clearing document for `plan` against the items as the store holds them now, or
+    /// rejects it. Each named item must exist, be an item of the named account, be open-item
+    /// managed and still open. The clearing document has, per item, an offset line with the
+    /// opposite amount (cleared with the item), plus a new open line for a residual or for the
+    /// unpaid rest of a partial payment; it must balance. The items and the offset lines record
+    /// the clearing document and its posting date. Nothing is written when it is rejected.
+    func clear(
+        _ plan: ClearingPlan, entry: EntrySubmission, ofMessage id: MessageRowID, sender: String, postedAt: String,
+        in transaction: any LedgerTransaction
+    ) throws -> EntryOutcome {
+        var lines: [PlannedLine] = []
+        var messages: [LedgerMessage] = []
+        for reference in plan.items {
+            let key = reference.document
+            let document = "\(key.documentNumber) \(key.companyCode) \(key.fiscalYear)"
+            guard let stored = try transaction.journalEntry(key) else {
+                messages.append(LedgerMessage(.clearingDocumentNotFound, key.documentNumber, key.companyCode, String(key.fiscalYear)))
+                continue
+            }
+            guard let line = stored.lines.first(where: { $0.lineNumber == reference.item }) else {
+                messages.append(LedgerMessage(.clearingItemNotFound, String(reference.item), document))
+                continue
+            }
+            guard line.accountType == reference.accountType, (line.businessPartner ?? line.glAccount) == reference.account else {
+                messages.append(LedgerMessage(.clearingItemOtherAccount, String(reference.item), document, reference.account))
+                continue
+            }
+            switch line.openItemState {
+            case .notManaged:
+                messages.append(LedgerMessage(.noOpenItemsManaged, reference.account))
+                continue
+            case .cleared:
+                messages.append(LedgerMessage(.itemAlreadyCleared, String(reference.item), document, line.clearingDocument?.documentNumber ?? "?"))
+                continue
+            case .open: break
+            }
+            if stored.plan.transactionCurrency != plan.header.transactionCurrency {
+                messages.append(LedgerMessage(.clearingItemCurrency, String(reference.item), document, stored.plan.transactionCurrency))
+                continue
+            }
+            let amount = line.amountInCompanyCodeCurrency
+            var offset = line
+            offset.lineNumber = lines.count + 1
+            offset.amountInTransactionCurrency = -line.amountInTransactionCurrency
+            offset.amountInCompanyCodeCurrency = -amount
+            offset.debitCredit = amount.isNegative ? .debit : .credit
+            offset.taxCode = nil
+            offset.taxBaseAmount = nil
+            offset.isTaxLine = false
+            offset.itemText = "Clearing of \(document) item \(reference.item)"
+            offset.openItemState = .cleared
+            lines.append(offset)
+            var rest: DecimalAmount?
+            if let residual = reference.residual {
+                guard residual != .zero, residual.isNegative == amount.isNegative, residual.magnitude < amount.magnitude else {
+                    messages.append(LedgerMessage(.residualSign, "\(residual)", String(reference.item), document, "\(amount)"))
+                    continue
+                }
+                rest = residual
+            } else if let partial = reference.partialPayment {
+                guard partial.magnitude <= amount.magnitude else {
+                    messages.append(LedgerMessage(.partialPaymentTooLarge, "\(partial.magnitude)", String(reference.item), document, "\(amount)"))
+                    continue
+                }
+                let paid = amount.isNegative ? -partial.magnitude : partial.magnitude
+                rest = amount - paid
+            }
+            if let rest, rest != .zero {
+                var remainder = line
+                remainder.lineNumber = lines.count + 1
+                remainder.amountInTransactionCurrency = rest
+                remainder.amountInCompanyCodeCurrency = rest
+                remainder.debitCredit = rest.isNegative ? .credit : .debit
+                remainder.taxCode = nil
+                remainder.taxBaseAmount = nil
+                remainder.isTaxLine = false
+                remainder.itemText = (reference.residual != nil ? "Residual of " : "Rest of ") + "\(document) item \(reference.item)"
+                remainder.assignmentReference = reference.paymentDifferenceReason.map { "RC \($0)" } ?? line.assignmentReference
+                remainder.openItemState = .open
+                remainder.clearingDocument = nil
+                remainder.clearingDate = nil
+                lines.append(remainder)
+            }
+        }
+        guard messages.isEmpty else { return .rejected(PostingRejection(messages)) }
+        let balance = lines.reduce(DecimalAmount.zero) { $0 + $1.amountInCompanyCodeCurrency }
+        if balance != .zero {
+            return .rejected(PostingRejection([LedgerMessage(.balanceInTransactionCurrency, "\(balance)", plan.header.transactionCurrency)]))
+        }
+        guard let key = try number(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear, numberRange: plan.numberRange, in: transaction)
+        else {
+            return .rejected(
+                PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.header.companyCode, String(plan.header.fiscalYear))]))
+        }
+        for index in lines.indices where lines[index].openItemState == .cleared {
+            lines[index].clearingDocument = key
+            lines[index].clearingDate = plan.header.postingDate
+        }
+        let posting = PostingPlan(header: plan.header, numberRange: plan.numberRange, lines: lines, ledgers: plan.ledgers)
+        try transaction.insertJournalEntry(
+            NewJournalEntry(
+                key: key, plan: posting, postedBy: sender, postedAt: postedAt, messageRowID: id, entryMessageID: entry.messageID,
+                entryMessageUUID: entry.messageUUID))
+        for reference in plan.items {
+            try transaction.markCleared(reference.document, item: reference.item, by: key, on: plan.header.postingDate)
+        }
+        return .posted(key)
+    }
+
+    /// The next gapless number of a range, as a document key; `nil` when the range is used up or
+    /// not defined for the company code.
+    func number(companyCode: String, fiscalYear: Int, numberRange: String, in transaction: any LedgerTransaction) throws -> DocumentKey? {
+        guard let range = masterData.companyCodes[companyCode]?.numberRanges[numberRange],
+            let number = try transaction.takeDocumentNumber(
+                companyCode: companyCode, fiscalYear: fiscalYear, numberRange: numberRange, first: range.first, last: range.last)
+        else { return nil }
+        return DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: DocumentKey.formatNumber(number))
+    }
+}
