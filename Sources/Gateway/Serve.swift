@@ -59,7 +59,8 @@ struct Serve: AsyncParsableCommand {
             logger.info(
                 "Journal Entry by Ledger – Post (async) service: \(base)\(ServicePaths.ledgerCreateAsync)   WSDL: \(base)\(ServicePaths.ledgerCreateAsync)?wsdl")
             logger.info("Journal Entry – Change (async) service: \(base)\(ServicePaths.changeAsync)   WSDL: \(base)\(ServicePaths.changeAsync)?wsdl")
-            logger.info("JSON API: \(base)/api/journal-entries, \(base)/api/messages")
+            logger.info("Journal Entry – Clearing (async) service: \(base)\(ServicePaths.clearingAsync)   WSDL: \(base)\(ServicePaths.clearingAsync)?wsdl")
+            logger.info("JSON API: \(base)/api/journal-entries, \(base)/api/open-items, \(base)/api/messages")
         }
         logger.info(
             "ledger: \(database) (SQLite, WAL, synchronous=FULL); configuration: \(options.config); company codes: \(masterData.companyCodes.keys.sorted().joined(separator: ", "))")

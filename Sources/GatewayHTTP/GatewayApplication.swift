@@ -77,6 +77,8 @@ public enum ServicePaths {
     public static let ledgerCreateAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkledgercreation"
     /// *Journal Entry – Change* (asynchronous), `JournalEntryBulkChangeRequest_In`.
     public static let changeAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkchangerequest_"
+    /// *Journal Entry – Clearing* (asynchronous), `JournalEntryBulkClearingRequest_In`.
+    public static let clearingAsync = "/sap/bc/srt/scs_ext/sap/journalentrybulkclearingreques"
 }
 
 /// Builds the gateway's HTTP application (shared by `journal-gateway serve` and the tests).

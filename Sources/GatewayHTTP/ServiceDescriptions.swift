@@ -21,7 +21,9 @@ public struct ServiceDescriptions: Sendable {
     let outboundWSDLs: [String: String]
 
     /// The outbound interfaces' WSDL files under `WSDL/`.
-    public static let outboundWSDLFiles = ["JournalEntryBulkCreateConfirmation_Out.wsdl", "JournalEntryBulkChangeConfirmation_Out.wsdl"]
+    public static let outboundWSDLFiles = ["JournalEntryBulkCreateConfirmation_Out.wsdl", "JournalEntryBulkChangeConfirmation_Out.wsdl",
+        "JournalEntryBulkClearingConfirmation_Out.wsdl",
+    ]
 
     /// Loads every `*.xsd` under `Schemas/` and `WSDL/<file>` for each service path, and builds
     /// each service's self-contained WSDL; anything that cannot be built is an error here.

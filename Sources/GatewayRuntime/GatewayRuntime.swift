@@ -90,7 +90,8 @@ public struct GatewayRuntime: Sendable {
             resourceDirectory: settings.resourceDirectory,
             paths: .init(
                 createSync: [ServicePaths.createSync, ServicePaths.createSyncOnPremise], createAsync: [ServicePaths.createAsync],
-                ledgerCreateAsync: [ServicePaths.ledgerCreateAsync], changeAsync: [ServicePaths.changeAsync]),
+                ledgerCreateAsync: [ServicePaths.ledgerCreateAsync], changeAsync: [ServicePaths.changeAsync],
+                clearingAsync: [ServicePaths.clearingAsync]),
             masterData: masterData, store: store, system: system, syncLimits: entryLimit,
             asyncIntake: .init(
                 limits: entryLimit, replyToPolicy: { user, address in routing.replyToRefusal(user: user, address: address) },

@@ -84,23 +84,17 @@ public struct ConfirmationWriter: Sendable {
         bulkMessageHeader(into: &out, header)
         for entry in entries {
             out += "<JournalEntryChangeConfirmation>"
-            messageHeader(
-                into: &out, uuid: entry.confirmationUUID, referenceID: entry.messageID, referenceUUID: entry.messageUUID,
-                creationDateTime: header.creationDateTime, sender: nil, recipient: nil)
+            entryMessageHeader(into: &out, entry, header)
             let messages: [LedgerMessage]
             var changed: (key: DocumentKey, item: Int?)?
             if case .changed(let key, let item) = entry.outcome { changed = (key, item) }
             if let (key, item) = changed {
-                out += "<AccountingDocument>\(key.documentNumber)</AccountingDocument>"
-                element("CompanyCode", key.companyCode, into: &out)
-                out += "<FiscalYear>\(key.fiscalYear)</FiscalYear>"
+                unwrappedKey(into: &out, key)
                 if let item { out += "<AccountingDocumentItemID>\(item)</AccountingDocumentItemID>" }
                 let what = item.map { "item \($0)" } ?? "header"
                 messages = [LedgerMessage(.documentChanged, key.documentNumber, key.companyCode, String(key.fiscalYear), what)]
             } else {
-                let key = Self.unpostedKey
-                out += "<AccountingDocument>\(key.accountingDocument)</AccountingDocument><CompanyCode>\(key.companyCode)</CompanyCode>"
-                out += "<FiscalYear>\(key.fiscalYear)</FiscalYear>"
+                unwrappedKey(into: &out, nil)
                 if case .rejected(let rejection) = entry.outcome {
                     messages = rejection.messages
                 } else {
@@ -114,11 +108,62 @@ public struct ConfirmationWriter: Sendable {
         return out
     }
 
+    /// The `MessageHeader` of one entry's confirmation: its own UUID, the entry's request references.
+    private func entryMessageHeader(into out: inout String, _ entry: EntryRecord, _ header: ConfirmationHeader) {
+        messageHeader(
+            into: &out, uuid: entry.confirmationUUID, referenceID: entry.messageID, referenceUUID: entry.messageUUID,
+            creationDateTime: header.creationDateTime, sender: nil, recipient: nil)
+    }
+
+    /// `AccountingDocument`, `CompanyCode`, `FiscalYear` of a change or clearing confirmation (not
+    /// wrapped, unlike the create confirmation's); SAP's blank key for `nil`.
+    private func unwrappedKey(into out: inout String, _ key: DocumentKey?) {
+        guard let key else {
+            let blank = Self.unpostedKey
+            out += "<AccountingDocument>\(blank.accountingDocument)</AccountingDocument><CompanyCode>\(blank.companyCode)</CompanyCode>"
+            out += "<FiscalYear>\(blank.fiscalYear)</FiscalYear>"
+            return
+        }
+        out += "<AccountingDocument>\(key.documentNumber)</AccountingDocument>"
+        element("CompanyCode", key.companyCode, into: &out)
+        out += "<FiscalYear>\(key.fiscalYear)</FiscalYear>"
+    }
+
     /// The bulk `MessageHeader` of a confirmation: its own UUID, the request's references, this system as sender.
     private func bulkMessageHeader(into out: inout String, _ header: ConfirmationHeader) {
         messageHeader(
             into: &out, uuid: header.uuid, referenceID: header.referenceID, referenceUUID: header.referenceUUID,
             creationDateTime: header.creationDateTime, sender: system.systemID, recipient: header.recipientBusinessSystemID)
+    }
+
+    /// Renders `JournalEntryBulkClearingConfirmationMessage` (inferred; see
+    /// `Schemas/JournalEntryBulkClearing.xsd`): one `JournalEntryClearingConfirmation` per clearing
+    /// request, with the clearing document's key, or SAP's blank key and the reasons.
+    public func renderClearing(header: ConfirmationHeader, entries: [EntryRecord]) -> String {
+        var out = ""
+        out.reserveCapacity(512 + entries.count * 500)
+        out += "<n0:JournalEntryBulkClearingConfirmationMessage xmlns:n0=\"\(Self.namespace)\">"
+        bulkMessageHeader(into: &out, header)
+        for entry in entries {
+            out += "<JournalEntryClearingConfirmation>"
+            entryMessageHeader(into: &out, entry, header)
+            let messages: [LedgerMessage]
+            if case .posted(let key) = entry.outcome {
+                unwrappedKey(into: &out, key)
+                messages = [LedgerMessage(.documentCleared, key.documentNumber, key.companyCode, String(key.fiscalYear))]
+            } else {
+                unwrappedKey(into: &out, nil)
+                if case .rejected(let rejection) = entry.outcome {
+                    messages = [LedgerMessage(.documentError, entry.originalReferenceDocumentType, "$", entry.logicalSystem)] + rejection.messages
+                } else {
+                    messages = [LedgerMessage(.documentChecked, entry.originalReferenceDocumentType, "$", entry.logicalSystem)]
+                }
+            }
+            log(into: &out, messages)
+            out += "</JournalEntryClearingConfirmation>"
+        }
+        out += "<Log/></n0:JournalEntryBulkClearingConfirmationMessage>"
+        return out
     }
 
     private func messageHeader(

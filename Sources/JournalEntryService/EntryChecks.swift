@@ -49,6 +49,23 @@ extension EntryChecks {
     }
 }
 
+extension EntryChecks {
+    /// The submissions of a clearing request: one clearing document per `JournalEntryClearingRequest`.
+    public func submissions(for request: BulkClearingRequest, authorization: PostingAuthorization) -> [EntrySubmission] {
+        let isTest = request.messageHeader.testDataIndicator
+        return request.clearings.map { entry -> EntrySubmission in
+            let action: EntrySubmission.Action
+            switch rules.check(entry.draft, authorization: authorization) {
+            case .success(let plan): action = (isTest || entry.messageHeader.testDataIndicator) ? .checkClear(plan) : .clear(plan)
+            case .failure(let rejection): action = .reject(rejection)
+            }
+            return EntrySubmission(
+                action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
+                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
+        }
+    }
+}
+
 extension BulkCreateRequest {
     /// `true` when nothing in the message is meant to be posted (`TestDataIndicator` on the bulk
     /// header, or on every entry).

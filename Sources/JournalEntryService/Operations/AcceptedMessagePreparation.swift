@@ -28,6 +28,7 @@ public struct PreparedPosting: Sendable {
         entries.reduce(4) { rows, entry in
             if case .post(let plan) = entry.action { return rows + 3 + plan.lines.count + plan.ledgers.count }
             if case .change(let change) = entry.action { return rows + 1 + 2 * change.changes.count }
+            if case .clear(let plan) = entry.action { return rows + 3 + 3 * plan.items.count }
             return rows + 1
         }
     }
@@ -58,28 +59,23 @@ public struct AcceptedMessagePreparation: Sendable {
         }
         let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
         let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
-        if message.interface == JournalEntryOperations.bulkChangeInterface {
-            switch BulkChangeRequestDecoder.decode(envelope.payload) {
-            case .success(let request):
-                var prepared = PreparedPosting(
-                    entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
-                    replyTo: replyTo)
-                prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
-                return prepared
-            case .failure(let problems):
-                return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
-            }
+        // Decoded by the inbound interface: one decoder and one set of checks per service.
+        let decoded: Result<(entries: [EntrySubmission], header: MessageHeaderFields), BulkCreateRequestDecoder.DecodingProblems>
+        switch message.interface {
+        case JournalEntryOperations.bulkClearingInterface:
+            decoded = BulkClearingRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
+        case JournalEntryOperations.bulkChangeInterface:
+            decoded = BulkChangeRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
+        default:
+            decoded = BulkCreateRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
         }
-        let request: BulkCreateRequest
-        switch BulkCreateRequestDecoder.decode(envelope.payload) {
-        case .success(let decoded): request = decoded
+        switch decoded {
+        case .success(let (entries, header)):
+            var prepared = PreparedPosting(entries: entries, senderBusinessSystemID: header.senderBusinessSystemID, replyTo: replyTo)
+            prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
+            return prepared
         case .failure(let problems):
             return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
         }
-        var prepared = PreparedPosting(
-            entries: checks.submissions(for: request, authorization: user), senderBusinessSystemID: request.messageHeader.senderBusinessSystemID,
-            replyTo: replyTo)
-        prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
-        return prepared
     }
 }

@@ -29,8 +29,15 @@ public enum ConfirmationEnvelope {
 
     /// The outbound interface that confirms an inbound one.
     public static func outboundInterface(confirming inbound: String) -> String {
-        inbound == JournalEntryOperations.bulkChangeInterface ? changeConfirmationInterface : createConfirmationInterface
+        switch inbound {
+        case JournalEntryOperations.bulkChangeInterface: changeConfirmationInterface
+        case JournalEntryOperations.bulkClearingInterface: clearingConfirmationInterface
+        default: createConfirmationInterface
+        }
     }
+
+    /// The outbound interface of clearing confirmations.
+    public static let clearingConfirmationInterface = "JournalEntryBulkClearingConfirmation_Out"
 
     /// The outbound interface of change confirmations.
     public static let changeConfirmationInterface = "JournalEntryBulkChangeConfirmation_Out"
@@ -41,9 +48,13 @@ public enum ConfirmationEnvelope {
         let message = detail.message
         let payload =
             message.legacyConfirmation
-            ?? (message.interface == JournalEntryOperations.bulkChangeInterface
-                ? writer.renderChange(header: message.confirmation, entries: detail.entries)
-                : writer.render(header: message.confirmation, entries: detail.entries, originInterface: message.interface))
+            ?? {
+                switch message.interface {
+                case JournalEntryOperations.bulkChangeInterface: writer.renderChange(header: message.confirmation, entries: detail.entries)
+                case JournalEntryOperations.bulkClearingInterface: writer.renderClearing(header: message.confirmation, entries: detail.entries)
+                default: writer.render(header: message.confirmation, entries: detail.entries, originInterface: message.interface)
+                }
+            }()
         let wsa = "http://www.w3.org/2005/08/addressing"
         var header = "<wsa:Action xmlns:wsa=\"\(wsa)\">"
         XMLEscaping.appendEscapedText(action, to: &header)

@@ -14,6 +14,8 @@ public enum JournalEntryOperations {
     public static let ledgerRequestElement = "JournalEntryBulkLedgerCreateRequest"
     /// The asynchronous *Journal Entry – Change* interface.
     public static let bulkChangeInterface = "JournalEntryBulkChangeRequest_In"
+    /// The asynchronous *Journal Entry – Clearing* interface.
+    public static let bulkClearingInterface = "JournalEntryBulkClearingRequest_In"
 
     /// The paths, in SAP's cloud form (the synchronous service also at its on-premise path).
     public struct Paths: Sendable {
@@ -21,8 +23,10 @@ public enum JournalEntryOperations {
         public var createAsync: [String]
         public var ledgerCreateAsync: [String]
         public var changeAsync: [String]
+        public var clearingAsync: [String] = []
 
-        public init(createSync: [String], createAsync: [String], ledgerCreateAsync: [String], changeAsync: [String] = []) {
+        public init(createSync: [String], createAsync: [String], ledgerCreateAsync: [String], changeAsync: [String] = [], clearingAsync: [String] = []) {
+            self.clearingAsync = clearingAsync
             self.createSync = createSync
             self.createAsync = createAsync
             self.ledgerCreateAsync = ledgerCreateAsync
@@ -48,6 +52,7 @@ public enum JournalEntryOperations {
     public static let createSchemaFile = "JournalEntryCreate.xsd"
     public static let ledgerCreateSchemaFile = "JournalEntryBulkLedgerCreate.xsd"
     public static let changeSchemaFile = "JournalEntryBulkChange.xsd"
+    public static let clearingSchemaFile = "JournalEntryBulkClearing.xsd"
 
     public static func make(
         resourceDirectory: String, paths: Paths, masterData: MasterData, store: any LedgerStore, system: GatewaySystem, syncLimits: ServiceLimits,
@@ -56,6 +61,13 @@ public enum JournalEntryOperations {
         let createSchema = try schema(createSchemaFile, in: resourceDirectory)
         let ledgerSchema = try schema(ledgerCreateSchemaFile, in: resourceDirectory)
         let changeSchema = try schema(changeSchemaFile, in: resourceDirectory)
+        let clearingSchema = try schema(clearingSchemaFile, in: resourceDirectory)
+        let clearing = BulkIntakeService(
+            operation: .init(
+                interface: bulkClearingInterface, rootElement: BulkClearingRequestDecoder.rootElement, schema: clearingSchema,
+                entryElements: BulkClearingRequestDecoder.clearingElements),
+            store: store, runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy, onAccepted: asyncIntake.onAccepted,
+            logger: logger)
         let change = BulkIntakeService(
             operation: .init(
                 interface: bulkChangeInterface, rootElement: BulkChangeRequestDecoder.rootElement, schema: changeSchema,
@@ -87,6 +99,10 @@ public enum JournalEntryOperations {
                 interface: bulkChangeInterface, paths: paths.changeAsync, rootElement: BulkChangeRequestDecoder.rootElement,
                 soapAction: ConfirmationEnvelope.soapAction(of: bulkChangeInterface), mode: .oneWay, wsdlFile: "\(bulkChangeInterface).wsdl"
             ) { request throws(SOAPFault) in try await change.handle(request) },
+            SOAPOperation(
+                interface: bulkClearingInterface, paths: paths.clearingAsync, rootElement: BulkClearingRequestDecoder.rootElement,
+                soapAction: ConfirmationEnvelope.soapAction(of: bulkClearingInterface), mode: .oneWay, wsdlFile: "\(bulkClearingInterface).wsdl"
+            ) { request throws(SOAPFault) in try await clearing.handle(request) },
         ])
     }
 

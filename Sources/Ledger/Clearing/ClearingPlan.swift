@@ -102,7 +102,8 @@ extension PostingRules {
         }
         if draft.items.isEmpty { messages.append(LedgerMessage(.clearingWithoutItems)) }
         for index in draft.foreignCompanyCodeItems {
-            messages.append(LedgerMessage(.crossCompanyCodeNotSupported, String(index + 1), "?", draft.companyCode))
+            let itemCompanyCode = draft.items.indices.contains(index) ? draft.items[index].document.companyCode : "?"
+            messages.append(LedgerMessage(.crossCompanyCodeNotSupported, String(index + 1), itemCompanyCode, draft.companyCode))
         }
         var seen: Set<String> = []
         for reference in draft.items {

@@ -174,7 +174,7 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .changeItemKindMismatch: ("JGW", "037", "Item &1 of document &2 is a &3 item; change it with &4", .error)
         case .noAuthorizationToChange: ("JGW", "038", "User &1 is not authorized to change documents of company code &2", .error)
 
-        case .documentCleared: ("JGW", "039", "Clearing document &1 &2 &3 posted: &4 items cleared", .information)
+        case .documentCleared: ("JGW", "039", "Clearing document &1 &2 &3 posted; the items it names are cleared", .information)
         case .clearingDocumentNotFound: ("JGW", "040", "Document &1 &2 &3 does not exist; its items cannot be cleared", .error)
         case .clearingItemNotFound: ("JGW", "041", "Item &1 does not exist in document &2", .error)
         case .clearingItemOtherAccount: ("JGW", "042", "Item &1 of document &2 is not an item of account &3", .error)
