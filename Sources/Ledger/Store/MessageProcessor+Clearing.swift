@@ -88,10 +88,10 @@ extension MessageProcessor {
         if balance != .zero {
             return .rejected(PostingRejection([LedgerMessage(.balanceInTransactionCurrency, "\(balance)", plan.header.transactionCurrency)]))
         }
-        guard let key = try number(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear, numberRange: plan.numberRange, in: transaction)
-        else {
-            return .rejected(
-                PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.header.companyCode, String(plan.header.fiscalYear))]))
+        let key: DocumentKey
+        switch try number(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear, numberRange: plan.numberRange, in: transaction) {
+        case .success(let taken): key = taken
+        case .failure(let rejection): return .rejected(rejection)
         }
         for index in lines.indices where lines[index].openItemState == .cleared {
             lines[index].clearingDocument = key
@@ -108,13 +108,20 @@ extension MessageProcessor {
         return .posted(key)
     }
 
-    /// The next gapless number of a range, as a document key; `nil` when the range is used up or
-    /// not defined for the company code.
-    func number(companyCode: String, fiscalYear: Int, numberRange: String, in transaction: any LedgerTransaction) throws -> DocumentKey? {
-        guard let range = masterData.companyCodes[companyCode]?.numberRanges[numberRange],
+    /// The next gapless number of a range, as a document key; rejected with `150(F5)` when the
+    /// company code has no such range and `003(JGW)` when it is used up (postings and clearings alike).
+    func number(companyCode: String, fiscalYear: Int, numberRange: String, in transaction: any LedgerTransaction) throws
+        -> Result<DocumentKey, PostingRejection>
+    {
+        guard let range = masterData.companyCodes[companyCode]?.numberRanges[numberRange] else {
+            return .failure(PostingRejection([LedgerMessage(.numberRangeNotDefined, companyCode, numberRange, String(fiscalYear))]))
+        }
+        guard
             let number = try transaction.takeDocumentNumber(
                 companyCode: companyCode, fiscalYear: fiscalYear, numberRange: numberRange, first: range.first, last: range.last)
-        else { return nil }
-        return DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: DocumentKey.formatNumber(number))
+        else {
+            return .failure(PostingRejection([LedgerMessage(.numberRangeExhausted, numberRange, companyCode, String(fiscalYear))]))
+        }
+        return .success(DocumentKey(companyCode: companyCode, fiscalYear: fiscalYear, documentNumber: DocumentKey.formatNumber(number)))
     }
 }

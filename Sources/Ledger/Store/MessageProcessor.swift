@@ -216,16 +216,11 @@ public struct MessageProcessor: Sendable {
         if let reversal = plan.reversal, let refusal = try Self.reversalRefusal(plan, reversal, in: transaction) {
             return .rejected(PostingRejection(refusal))
         }
-        guard let range = masterData.companyCodes[plan.companyCode]?.numberRanges[plan.numberRange] else {
-            return .rejected(PostingRejection([LedgerMessage(.numberRangeNotDefined, plan.companyCode, plan.numberRange, String(plan.fiscalYear))]))
+        let key: DocumentKey
+        switch try number(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, numberRange: plan.numberRange, in: transaction) {
+        case .success(let taken): key = taken
+        case .failure(let rejection): return .rejected(rejection)
         }
-        guard
-            let number = try transaction.takeDocumentNumber(
-                companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, numberRange: plan.numberRange, first: range.first, last: range.last)
-        else {
-            return .rejected(PostingRejection([LedgerMessage(.numberRangeExhausted, plan.numberRange, plan.companyCode, String(plan.fiscalYear))]))
-        }
-        let key = DocumentKey(companyCode: plan.companyCode, fiscalYear: plan.fiscalYear, documentNumber: DocumentKey.formatNumber(number))
         try transaction.insertJournalEntry(
             NewJournalEntry(
                 key: key, plan: plan, postedBy: sender, postedAt: postedAt, messageRowID: id, entryMessageID: entry.messageID,
