@@ -17,7 +17,7 @@ struct JournalGateway: AsyncParsableCommand {
         commandName: "journal-gateway",
         abstract: "A SOAP/XML gateway that speaks SAP S/4HANA's journal-entry services and posts into its own double-entry ledger.",
         version: "journal-gateway \(GatewayVersion.current)",
-        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, BackupCommand.self, MessagesCommand.self, ReceiveConfirmations.self, VerifyCommand.self],
+        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, BackupCommand.self, MessagesCommand.self, ReceiveConfirmations.self, VerifyCommand.self, ClearingCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -278,6 +278,14 @@ enum LedgerSchema {
                     ALTER TABLE message_entry ADD COLUMN item INTEGER;
                     """)
         }
+        migrator.registerMigration("v6-clearing-index") { db in
+            // Resetting a clearing finds the items it cleared.
+            try db.execute(
+                sql: """
+                    CREATE INDEX journal_entry_item_clearing ON journal_entry_item (company_code, clearing_fiscal_year, clearing_document)
+                        WHERE clearing_document IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

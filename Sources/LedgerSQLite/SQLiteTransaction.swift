@@ -178,6 +178,31 @@ final class SQLiteTransaction: LedgerTransaction {
         guard db.changesCount == 1 else { throw LedgerStoreError("item \(item) of \(document) is not an open item") }
     }
 
+    func reopen(_ document: DocumentKey, item: Int) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE journal_entry_item SET open_item_state = 'O', clearing_document = NULL, clearing_fiscal_year = NULL, clearing_date = NULL
+                WHERE company_code = ? AND fiscal_year = ? AND document_number = ? AND line_number = ? AND open_item_state = 'C'
+                """
+        ).execute(arguments: [document.companyCode, document.fiscalYear, document.documentNumber, item])
+        guard db.changesCount == 1 else { throw LedgerStoreError("item \(item) of \(document) is not a cleared item") }
+    }
+
+    func itemsCleared(by clearing: DocumentKey) throws -> [OpenItemKey] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT fiscal_year, document_number, line_number FROM journal_entry_item
+                    WHERE company_code = ? AND clearing_fiscal_year = ? AND clearing_document = ? AND open_item_state = 'C'
+                    ORDER BY fiscal_year, document_number, line_number
+                    """),
+            arguments: [clearing.companyCode, clearing.fiscalYear, clearing.documentNumber]
+        ).map { row in
+            OpenItemKey(
+                document: DocumentKey(companyCode: clearing.companyCode, fiscalYear: row[0], documentNumber: row[1]), item: row[2])
+        }
+    }
+
     func recordChange(_ change: ChangeRecord) throws {
         try db.cachedStatement(
             sql: """

@@ -81,13 +81,13 @@ extension ConformanceFixture {
             ])
     }
 
-    /// A checked clearing (document type AB, 2025-03-01, EUR) of customer 10100001's items.
-    public func clearingPlan(_ items: [(DocumentKey, Int)]) throws -> ClearingPlan {
+    /// A checked clearing (document type AB, 2025-03-01, EUR) of customer 10100001's items (or another account's).
+    public func clearingPlan(_ items: [(DocumentKey, Int)], accountType: AccountType = .customer, account: String = "10100001") throws -> ClearingPlan {
         let date = LedgerDate(iso: "2025-03-01")!
         let draft = ClearingDraft(
             companyCode: "1010", documentType: "AB", documentDate: date, postingDate: date, currency: "EUR", headerText: "Clearing",
             referenceDocument: nil, createdByUser: nil,
-            items: items.map { OpenItemReference(document: $0.0, item: $0.1, accountType: .customer, account: "10100001") })
+            items: items.map { OpenItemReference(document: $0.0, item: $0.1, accountType: accountType, account: account) })
         switch rules.check(draft, authorization: Self.authorization) {
         case .success(let plan): return plan
         case .failure(let rejection): throw ConformanceFailure("the clearing was rejected by the checks: \(rejection.messages)")

@@ -20,7 +20,7 @@ public struct ConformanceFixture: Sendable {
         self.store = store
     }
 
-    /// Company codes 1010 (EUR) and 1710 (USD); SA/AB on range 01, KR on range 19; a customer and
+    /// Company codes 1010 (EUR, with cash discount accounts) and 1710 (USD, without); SA/AB on range 01, KR on range 19; a customer and
     /// a vendor in 1010; periods of 2024–2027 open; ledgers 0L (leading) and 2L.
     static func definition(numberRangeEnd: String) throws -> MasterDataDefinition {
         let json = """
@@ -29,9 +29,11 @@ public struct ConformanceFixture: Sendable {
              "chartsOfAccounts": [{"id": "YCOA", "accounts": [
                 {"number": "11001000", "name": "Bank"}, {"number": "12100000", "name": "Receivables", "reconciliation": "customer"},
                 {"number": "21100000", "name": "Payables", "reconciliation": "vendor"}, {"number": "41000000", "name": "Revenue"},
-                {"number": "65000000", "name": "Rent"}]}],
+                {"number": "65000000", "name": "Rent"}, {"number": "52010000", "name": "Cash discount granted"},
+                {"number": "71010000", "name": "Cash discount received"}]}],
              "companyCodes": [
                 {"id": "1010", "name": "DE", "currency": "EUR", "chartOfAccounts": "YCOA",
+                 "cashDiscountAccounts": {"granted": "52010000", "received": "71010000"},
                  "numberRanges": [{"id": "01", "from": "0100000000", "to": "\(numberRangeEnd)"}, {"id": "19", "from": "1900000000", "to": "1999999999"}]},
                 {"id": "1710", "name": "US", "currency": "USD", "chartOfAccounts": "YCOA",
                  "numberRanges": [{"id": "01", "from": "0100000000", "to": "0199999999"}, {"id": "19", "from": "1900000000", "to": "1999999999"}]}],

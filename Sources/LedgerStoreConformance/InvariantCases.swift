@@ -1,12 +1,13 @@
 import Ledger
 
-/// A seeded random sequence of posts, replays, rejected posts, changes, reversals and clearings (with
-/// partial payments, refused second clearings and refused reversals of cleared documents), with the
-/// ledger's invariants (``LedgerVerifier``) and a model of what must have happened checked after
-/// every step.
+/// A seeded random sequence of posts, replays, rejected posts, changes, reversals, clearings (with
+/// partial payments whose rest is cleared later, refused second clearings and refused reversals of
+/// cleared documents) and resets of clearings (refused while a rest item is cleared since), with
+/// the ledger's invariants (``LedgerVerifier``) and a model of what must have happened, including
+/// every open customer item, checked after every step.
 extension StoreConformance {
     static let invariantCases: [ConformanceCase] = [1, 7, 2026].map { (seed: UInt64) in
-        ConformanceCase("over a seeded random sequence (seed \(seed)) of posts, replays, rejections, changes, reversals and clearings the invariants hold after every step") {
+        ConformanceCase("over a seeded random sequence (seed \(seed)) of posts, replays, rejections, changes, reversals, clearings and resets the invariants hold after every step") {
             makeStore in
             try await runRandomSequence(seed: seed, steps: 120, store: try await makeStore())
         }
@@ -33,10 +34,14 @@ extension StoreConformance {
         var reversals: Set<DocumentKey> = []
         var sent: [(key: String, actions: [EntrySubmission.Action], keys: [DocumentKey])] = []
         var headerTexts: [DocumentKey: String] = [:]
-        // Customer documents (line 1 is the customer item) and whether that item is still open.
-        var customerItems: [DocumentKey: DecimalAmount] = [:]
+        // The open customer items, with their amounts.
+        var customerItems: [OpenItemKey: DecimalAmount] = [:]
         var hasClearedItems: Set<DocumentKey> = []
+        // Clearings not reset: the items each cleared (with their amounts) and the rest item it left.
+        var activeClearings: [DocumentKey: (items: [OpenItemKey: DecimalAmount], rest: OpenItemKey?)] = [:]
         var clearings = 0
+        var resets = 0
+        var refusedResets = 0
         for step in 0..<steps {
             let context = "seed \(seed), step \(step)"
             let roll = Int.random(in: 0..<100, using: &random)
@@ -73,13 +78,13 @@ extension StoreConformance {
                 let draft = fixture.customerDraft(amount: (cents < 0 ? "-" : "") + "\(abs(cents) / 100).\(String(abs(cents) % 100).leftPadded(2))")
                 let key = try await fixture.post(try fixture.plan(draft), key: "CUS-\(seed)-\(step)")
                 posted[key] = draft
-                customerItems[key] = draft.items[0].amount.value
+                customerItems[OpenItemKey(document: key, item: 1)] = draft.items[0].amount.value
             case 56..<66:  // clear an open customer invoice against an open payment (partial on the larger one)
                 let open = customerItems.sorted { $0.key < $1.key }
                 guard let invoice = open.filter({ !$0.value.isNegative }).randomElement(using: &random),
                     let payment = open.filter({ $0.value.isNegative }).randomElement(using: &random)
                 else { continue }
-                var plan = try fixture.clearingPlan([(invoice.key, 1), (payment.key, 1)])
+                var plan = try fixture.clearingPlan([(invoice.key.document, invoice.key.item), (payment.key.document, payment.key.item)])
                 if invoice.value.magnitude > payment.value.magnitude {
                     plan.items[0].partialPayment = payment.value.magnitude
                 } else if payment.value.magnitude > invoice.value.magnitude {
@@ -92,16 +97,20 @@ extension StoreConformance {
                 clearings += 1
                 customerItems[invoice.key] = nil
                 customerItems[payment.key] = nil
-                hasClearedItems.formUnion([invoice.key, payment.key, clearing])
-                posted[clearing] = fixture.customerDraft(amount: "0.01")  // placeholder: a clearing is never reversed here
+                hasClearedItems.formUnion([invoice.key.document, payment.key.document, clearing])
+                posted[clearing] = fixture.customerDraft(amount: "0.01")  // placeholder: a clearing is reset, never reversed by a request
+                var restKey: OpenItemKey?
                 if let rest = lines.first(where: { $0.openItemState == .open }) {
                     // The rest of the partial payment is a new open item of the clearing document.
                     try requireEqual(rest.amountInTransactionCurrency, invoice.value + payment.value, "\(context): the rest")
+                    restKey = OpenItemKey(document: clearing, item: rest.lineNumber)
+                    customerItems[restKey!] = rest.amountInTransactionCurrency
                 }
+                activeClearings[clearing] = ([invoice.key: invoice.value, payment.key: payment.value], restKey)
                 // A second clearing of the same items is refused.
                 let again = try await fixture.process(fixture.message(key: "CLR2-\(seed)-\(step)", [.clear(plan)]))
                 try requireEqual(again.records.first?.rejectionIDs, ["JGW044", "JGW044"], "\(context): cleared twice")
-            case 66..<78:  // change the header text of some document (or of a missing one)
+            case 66..<74:  // change the header text of some document (or of a missing one)
                 let target = posted.keys.sorted().randomElement(using: &random) ?? DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0199999999")
                 let text = "Text \(step)"
                 let change = JournalEntryChange(
@@ -113,6 +122,23 @@ extension StoreConformance {
                 } else {
                     try requireEqual(result.records.first?.rejectionIDs, ["JGW035"], "\(context): a missing document")
                 }
+            case 74..<80:  // reset a clearing: refused while the rest item it left is cleared since
+                guard let (clearing, made) = activeClearings.sorted(by: { $0.key < $1.key }).randomElement(using: &random) else { continue }
+                let result = try await fixture.reset(clearing)
+                if let rest = made.rest, customerItems[rest] == nil {
+                    try requireEqual(result.failureIDs, ["JGW059"], "\(context): the rest of \(clearing) is cleared since")
+                    refusedResets += 1
+                    continue
+                }
+                guard case .success(let done) = result else { throw ConformanceFailure("\(context): the reset of \(clearing) was refused: \(result)") }
+                try requireEqual(done.reopened, made.items.keys.sorted(), "\(context): the items open again")
+                resets += 1
+                activeClearings[clearing] = nil
+                for (item, amount) in made.items { customerItems[item] = amount }
+                if let rest = made.rest { customerItems[rest] = nil }
+                reversedBy[clearing] = done.reversal
+                reversals.insert(done.reversal)
+                posted[done.reversal] = fixture.customerDraft(amount: "0.01")  // placeholder: a reversal is never reversed
             default:  // reverse some document: allowed once, never a reversal
                 guard let target = posted.keys.sorted().randomElement(using: &random), let draft = posted[target] else { continue }
                 if hasClearedItems.contains(target) && reversedBy[target] == nil && !reversals.contains(target) {
@@ -135,7 +161,7 @@ extension StoreConformance {
                     guard let reversal = result.records.first?.postedKey else { throw ConformanceFailure("\(context): the reversal did not post: \(result)") }
                     reversedBy[target] = reversal
                     reversals.insert(reversal)
-                    customerItems[target] = nil
+                    for item in customerItems.keys where item.document == target { customerItems[item] = nil }
                     var mirrored = draft
                     mirrored.items = fixture.reversal(of: draft, key: target).items
                     posted[reversal] = mirrored
@@ -146,12 +172,21 @@ extension StoreConformance {
             let report = LedgerVerifier.verify(entries, masterData: fixture.masterData)
             try require(report.breaches.isEmpty, "\(context): \(report.breaches)")
             try requireEqual(Set(entries.map(\.key)), Set(posted.keys), "\(context): the posted documents")
+            var openCustomerItems: [OpenItemKey: DecimalAmount] = [:]
+            for entry in entries {
+                for line in entry.lines where line.accountType == .customer && line.openItemState == .open {
+                    openCustomerItems[OpenItemKey(document: entry.key, item: line.lineNumber)] = line.amountInTransactionCurrency
+                }
+            }
+            try requireEqual(openCustomerItems, customerItems, "\(context): the open customer items")
             for entry in entries {
                 try requireEqual(entry.reversedBy, reversedBy[entry.key], "\(context): \(entry.key) reversed by")
                 if let text = headerTexts[entry.key] { try requireEqual(entry.plan.documentHeaderText, text, "\(context): \(entry.key) header text") }
             }
         }
-        try require(clearings > 0 && !reversedBy.isEmpty && !headerTexts.isEmpty, "seed \(seed): the sequence must clear, reverse and change (\(clearings) clearings, open customer items \(customerItems.values.map(\.description)))")
+        try require(
+            clearings > 0 && resets > 0 && !reversedBy.isEmpty && !headerTexts.isEmpty,
+            "seed \(seed): the sequence must clear, reset, reverse and change (\(clearings) clearings, \(resets) resets, \(refusedResets) refused, open customer items \(customerItems.values.map(\.description)))")
     }
 }
 

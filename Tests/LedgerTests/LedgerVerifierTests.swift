@@ -5,13 +5,15 @@ import Testing
 /// The verifier finds each kind of breach it is there for (so that "no breaches" means something).
 @Suite("Ledger verifier")
 struct LedgerVerifierTests {
-    /// Three posted documents of a healthy in-memory ledger, the second reversing the first.
+    /// Four posted documents of a healthy in-memory ledger: the second reverses the first (and
+    /// clears its customer item), the fourth has an open customer item.
     func healthyLedger() async throws -> (entries: [StoredJournalEntry], fixture: ConformanceFixture) {
         let fixture = try ConformanceFixture(store: InMemoryLedgerStore())
         let draft = fixture.draft(withCustomer: true)
         let original = try await fixture.post(try fixture.plan(draft))
         _ = try await fixture.post(try fixture.plan(fixture.reversal(of: draft, key: original)))
         _ = try await fixture.post(try fixture.plan())
+        _ = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "42.00")))
         let entries = try await fixture.allEntries()
         #expect(LedgerVerifier.verify(entries, masterData: fixture.masterData).breaches.isEmpty)
         return (entries, fixture)
@@ -46,15 +48,29 @@ struct LedgerVerifierTests {
         #expect(breaches.contains { $0.invariant == "reversal links" && $0.detail.contains("does not mirror") }, "\(breaches)")
     }
 
-    @Test("an open item-managed line that is neither open nor counted breaks the open-item balance")
+    @Test("an open item marked cleared without its counterpart breaks the open-item balance and the clearing")
     func openItems() async throws {
         var (entries, fixture) = try await healthyLedger()
-        guard let index = entries[0].lines.firstIndex(where: { $0.openItemState == .open }) else {
-            Issue.record("the fixture has a customer line")
+        guard let index = entries[3].lines.firstIndex(where: { $0.openItemState == .open }) else {
+            Issue.record("the fixture has an open customer line")
             return
         }
-        entries[0].lines[index].openItemState = .cleared
+        entries[3].lines[index].openItemState = .cleared
+        entries[3].lines[index].clearingDocument = entries[3].key
         let breaches = LedgerVerifier.verify(entries, masterData: fixture.masterData).breaches
-        #expect(breaches.map(\.invariant) == ["open items"], "\(breaches)")
+        #expect(breaches.map(\.invariant) == ["open items", "clearings"], "\(breaches)")
+    }
+
+    @Test("a cleared item naming a clearing document that does not exist breaks the clearings")
+    func clearingMissing() async throws {
+        var (entries, fixture) = try await healthyLedger()
+        guard let index = entries[0].lines.firstIndex(where: { $0.openItemState == .cleared }) else {
+            Issue.record("the reversed document's customer item is cleared")
+            return
+        }
+        entries[0].lines[index].clearingDocument = DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0100009999")
+        let breaches = LedgerVerifier.verify(entries, masterData: fixture.masterData).breaches
+        #expect(!breaches.isEmpty && breaches.allSatisfy { $0.invariant == "clearings" }, "\(breaches)")
+        #expect(breaches.contains { $0.detail.contains("does not exist") }, "\(breaches)")
     }
 }

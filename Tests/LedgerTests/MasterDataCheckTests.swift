@@ -51,6 +51,18 @@ extension MasterDataTests {
             name: "tax code posting to a reconciliation account", apply: { $0.companyCodes[0].taxCodes?[1].account = "0021100000" },
             location: "companyCodes[0] (1010)",
             message: "tax code V1: account 21100000 is a vendor reconciliation account; tax lines cannot post to it"),
+        // Cash discount accounts
+        Breakage(
+            name: "cash discount account the company code lacks", apply: { $0.companyCodes[0].cashDiscountAccounts?.granted = "99999999" },
+            location: "companyCodes[0] (1010)", message: "cash discount granted account 99999999 is not in the company code"),
+        Breakage(
+            name: "cash discount on a reconciliation account", apply: { $0.companyCodes[1].cashDiscountAccounts?.received = "21100000" },
+            location: "companyCodes[1] (1710)",
+            message: "cash discount received account 21100000 is a vendor reconciliation account; cash discount posts to a plain G/L account"),
+        Breakage(
+            name: "cash discount on an open-item managed account", apply: { $0.companyCodes[0].cashDiscountAccounts?.granted = "21900000" },
+            location: "companyCodes[0] (1010)",
+            message: "cash discount granted account 21900000 is open-item managed; cash discount posts to a plain G/L account"),
         // Exchange rates
         Breakage(
             name: "the same pair twice with another rate",

@@ -1,3 +1,18 @@
+/// One item of a posted document: its document key and item (line) number.
+public struct OpenItemKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var document: DocumentKey
+    public var item: Int
+
+    public init(document: DocumentKey, item: Int) {
+        self.document = document
+        self.item = item
+    }
+
+    public var description: String { "\(document) item \(item)" }
+
+    public static func < (lhs: OpenItemKey, rhs: OpenItemKey) -> Bool { (lhs.document, lhs.item) < (rhs.document, rhs.item) }
+}
+
 /// One open item a clearing names (`GLItems` or `APARItems` of a `JournalEntryClearingRequest`),
 /// with what is to be done with a difference.
 public struct OpenItemReference: Sendable, Hashable {
@@ -80,7 +95,8 @@ public struct ClearingDraft: Sendable {
 
 extension PostingRules {
     /// The checks of a clearing that need no store: company code and authorisation, document type
-    /// and the account types it allows, open posting period, currency, and the combinations SAP
+    /// and the account types it allows, open posting period, currency, cash discount (customer and
+    /// vendor items only, into the company code's cash discount account), and the combinations SAP
     /// does not allow (cash discount or residual with a partial payment).
     public func check(_ draft: ClearingDraft, authorization: PostingAuthorization) -> Result<ClearingPlan, PostingRejection> {
         guard let companyCode = masterData.companyCodes[draft.companyCode] else {
@@ -122,7 +138,11 @@ extension PostingRules {
                 messages.append(LedgerMessage(.residualWithPartialPayment, item, document))
             }
             if reference.cashDiscount != nil {
-                messages.append(LedgerMessage(.cashDiscountNotSupported, draft.companyCode))
+                if reference.accountType == .glAccount {
+                    messages.append(LedgerMessage(.cashDiscountOnGLItem, item, document))
+                } else if companyCode.cashDiscountAccount(for: reference.accountType) == nil {
+                    messages.append(LedgerMessage(.cashDiscountNotSupported, draft.companyCode, reference.accountType == .customer ? "granted" : "received"))
+                }
             }
         }
         guard messages.isEmpty, let documentType else { return .failure(PostingRejection(messages)) }

@@ -43,6 +43,19 @@ public struct MasterData: Sendable {
         public let accounts: Set<String>
         public let taxCodes: [String: TaxCode]
         public let numberRanges: [String: NumberRange]
+        /// Cash discount granted to customers (`SKT`), if configured.
+        public let cashDiscountGrantedAccount: String?
+        /// Cash discount received from vendors (`SKE`), if configured.
+        public let cashDiscountReceivedAccount: String?
+
+        /// The cash discount account for items of `accountType` (`D` granted, `K` received).
+        public func cashDiscountAccount(for accountType: AccountType) -> String? {
+            switch accountType {
+            case .customer: cashDiscountGrantedAccount
+            case .vendor: cashDiscountReceivedAccount
+            default: nil
+            }
+        }
     }
 
     public struct DocumentType: Sendable, Hashable {

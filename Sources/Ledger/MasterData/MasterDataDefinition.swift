@@ -58,6 +58,18 @@ public struct MasterDataDefinition: Codable, Sendable {
         public var accounts: [String]?
         public var taxCodes: [TaxCode]?
         public var numberRanges: [NumberRange]
+        /// G/L accounts for cash discount taken when clearing; omitted = cash discount is refused.
+        public var cashDiscountAccounts: CashDiscountAccounts?
+    }
+
+    /// Where a clearing posts cash discount (SAP's automatic account determination, transaction
+    /// keys `SKT` and `SKE`). Each is an ordinary G/L account of the company code: not a
+    /// reconciliation account and not open-item managed.
+    public struct CashDiscountAccounts: Codable, Sendable {
+        /// Cash discount granted to customers (expense, `SKT`); used for customer items.
+        public var granted: String?
+        /// Cash discount received from vendors (revenue, `SKE`); used for vendor items.
+        public var received: String?
     }
 
     public struct DocumentType: Codable, Sendable {

@@ -293,12 +293,45 @@ struct MasterDataValidator {
             let (ranges, rangeIDs) = checkNumberRanges(cc.numberRanges, location: location, base: base)
             shape.numberRangeIDs = rangeIDs
             if !duplicate { shapes.append(shape) }
+            let discount = checkCashDiscountAccounts(cc.cashDiscountAccounts, location: location, base: base, shape: shape)
 
-            guard usable, let currency, let accounts, taxCodes.valid, ranges.valid else { continue }
+            guard usable, let currency, let accounts, taxCodes.valid, ranges.valid, discount.valid else { continue }
             indexed.companyCodes[cc.id] = MasterData.CompanyCode(
                 id: cc.id, name: cc.name, currency: currency, chartOfAccounts: cc.chartOfAccounts, accounts: accounts,
-                taxCodes: taxCodes.codes, numberRanges: ranges.ranges)
+                taxCodes: taxCodes.codes, numberRanges: ranges.ranges, cashDiscountGrantedAccount: discount.granted,
+                cashDiscountReceivedAccount: discount.received)
         }
+    }
+
+    /// The cash discount accounts must be ordinary G/L accounts of the company code: a clearing
+    /// posts cash discount to them as a plain G/L line.
+    private mutating func checkCashDiscountAccounts(
+        _ definition: MasterDataDefinition.CashDiscountAccounts?, location: String, base: String, shape: CompanyCodeShape
+    ) -> (granted: String?, received: String?, valid: Bool) {
+        guard let definition else { return (nil, nil, true) }
+        var valid = true
+        func check(_ raw: String?, _ name: String) -> String? {
+            guard let raw else { return nil }
+            let account = MasterData.canonicalNumber(raw)
+            let path = base + ".cashDiscountAccounts.\(name)"
+            guard let accounts = shape.accounts, !shape.brokenAccounts.contains(account) else { return account }
+            if !accounts.contains(account) {
+                problem(location, "cash discount \(name) account \(account) is not in the company code", path: path)
+                valid = false
+            } else if let kind = shape.chart?[account]?.reconciliation {
+                problem(
+                    location, "cash discount \(name) account \(account) is a \(kind.rawValue) reconciliation account; cash discount posts to a plain G/L account",
+                    path: path)
+                valid = false
+            } else if shape.chart?[account]?.openItemManaged == true {
+                problem(location, "cash discount \(name) account \(account) is open-item managed; cash discount posts to a plain G/L account", path: path)
+                valid = false
+            }
+            return account
+        }
+        let granted = check(definition.granted, "granted")
+        let received = check(definition.received, "received")
+        return (granted, received, valid)
     }
 
     private mutating func checkTaxCodes(

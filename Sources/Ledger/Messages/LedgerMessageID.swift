@@ -91,6 +91,13 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case clearingCurrencyNotSupported
     case clearingWithoutItems
     case reversalOfClearedItems
+    case cashDiscountOnGLItem
+    case cashDiscountTooLarge
+    case clearingResetNotClearing
+    case clearingResetAlreadyReversed
+    case clearingResetRestCleared
+    case clearingReset
+    case clearingResetDocumentNotFound
 
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
@@ -182,7 +189,7 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .itemAlreadyCleared: ("JGW", "044", "Item &1 of document &2 is already cleared by document &3", .error)
         case .cashDiscountWithPartialPayment: ("JGW", "045", "Item &1 of document &2: cash discount cannot be combined with a partial payment", .error)
         case .residualWithPartialPayment: ("JGW", "046", "Item &1 of document &2: a residual item cannot be combined with a partial payment", .error)
-        case .cashDiscountNotSupported: ("JGW", "047", "Cash discount is not supported: company code &1 has no cash discount account", .error)
+        case .cashDiscountNotSupported: ("JGW", "047", "Company code &1 has no account for cash discount &2: see cashDiscountAccounts", .error)
         case .clearingItemCurrency: ("JGW", "048", "Item &1 of document &2 is in currency &3; it can only be cleared in &3", .error)
         case .clearingItemNamedTwice: ("JGW", "049", "Item &1 of document &2 is named twice in the clearing", .error)
         case .residualSign: ("JGW", "050", "Residual &1 must have the sign of item &2 of document &3 (&4) and be smaller", .error)
@@ -190,6 +197,13 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .clearingCurrencyNotSupported: ("JGW", "052", "Clearing in currency &1 is not supported: clear in the company code currency &2", .error)
         case .clearingWithoutItems: ("JGW", "053", "The clearing names no open items (GLItems or APARItems)", .error)
         case .reversalOfClearedItems: ("JGW", "054", "Document &1 &2 &3 has cleared items (clearing document &4): reset the clearing first", .error)
+        case .cashDiscountOnGLItem: ("JGW", "055", "Item &1 of document &2 is a G/L item; cash discount applies to customer and vendor items", .error)
+        case .cashDiscountTooLarge: ("JGW", "056", "Cash discount &1 and residual of item &2 of document &3 exceed the item (&4)", .error)
+        case .clearingResetNotClearing: ("JGW", "057", "Document &1 &2 &3 is not a clearing document; nothing to reset", .error)
+        case .clearingResetAlreadyReversed: ("JGW", "058", "Clearing &1 &2 &3 is already reset (reversed by document &4)", .error)
+        case .clearingResetRestCleared: ("JGW", "059", "Item &1 of clearing &2 is cleared by document &3 since: reset that clearing first", .error)
+        case .clearingReset: ("JGW", "060", "Clearing &1 &2 &3 reset: &4 items open again, reversed by document &5", .information)
+        case .clearingResetDocumentNotFound: ("JGW", "061", "Clearing document &1 &2 &3 does not exist", .error)
         }
     }
 }

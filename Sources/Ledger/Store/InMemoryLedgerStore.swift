@@ -183,6 +183,21 @@ final class InMemoryTransaction: LedgerTransaction {
         state.entries[document]?.lines[index].clearingDate = date
     }
 
+    func reopen(_ document: DocumentKey, item: Int) throws {
+        guard let index = state.entries[document]?.lines.firstIndex(where: { $0.lineNumber == item }),
+            state.entries[document]?.lines[index].openItemState == .cleared
+        else { throw LedgerStoreError("item \(item) of \(document) is not a cleared item") }
+        state.entries[document]?.lines[index].openItemState = .open
+        state.entries[document]?.lines[index].clearingDocument = nil
+        state.entries[document]?.lines[index].clearingDate = nil
+    }
+
+    func itemsCleared(by clearing: DocumentKey) throws -> [OpenItemKey] {
+        state.entries.values.filter { $0.key.companyCode == clearing.companyCode }.flatMap { entry in
+            entry.lines.filter { $0.openItemState == .cleared && $0.clearingDocument == clearing }.map { OpenItemKey(document: entry.key, item: $0.lineNumber) }
+        }.sorted()
+    }
+
     func recordChange(_ change: ChangeRecord) throws { state.changes[change.document, default: []].append(change) }
 
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {

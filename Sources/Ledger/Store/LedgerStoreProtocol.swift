@@ -89,6 +89,10 @@ public protocol LedgerTransaction: AnyObject {
     func setField(_ field: ChangeableField, of document: DocumentKey, item: Int?, to value: String?) throws
     /// Marks an open item cleared by `clearing` on `date`; throws when it is not open.
     func markCleared(_ document: DocumentKey, item: Int, by clearing: DocumentKey, on date: LedgerDate) throws
+    /// Makes a cleared item open again (no clearing document, no clearing date); throws when it is not cleared.
+    func reopen(_ document: DocumentKey, item: Int) throws
+    /// The items cleared by `clearing` (in its company code), in any document including its own, by key and item.
+    func itemsCleared(by clearing: DocumentKey) throws -> [OpenItemKey]
     /// Appends to a document's change history.
     func recordChange(_ change: ChangeRecord) throws
     /// Records what happened to the entries of a message (outcomes as data) and its posted count.

@@ -3,7 +3,7 @@ extension MessageProcessor {
     /// rejects it. Each named item must exist, be an item of the named account, be open-item
     /// managed and still open. The clearing document has, per item, an offset line with the
     /// opposite amount (cleared with the item), plus a new open line for a residual or for the
-    /// unpaid rest of a partial payment; it must balance. The items and the offset lines record
+    /// unpaid rest of a partial payment, and a G/L line for cash discount; it must balance. The items and the offset lines record
     /// the clearing document and its posting date. Nothing is written when it is rejected.
     func clear(
         _ plan: ClearingPlan, entry: EntrySubmission, ofMessage id: MessageRowID, sender: String, postedAt: String,
@@ -51,6 +51,36 @@ extension MessageProcessor {
             offset.itemText = "Clearing of \(document) item \(reference.item)"
             offset.openItemState = .cleared
             lines.append(offset)
+            if let discount = reference.cashDiscount, discount != .zero {
+                let signed = amount.isNegative ? -discount.magnitude : discount.magnitude
+                guard discount.magnitude + (reference.residual?.magnitude ?? .zero) < amount.magnitude,
+                    let account = masterData.companyCodes[plan.header.companyCode]?.cashDiscountAccount(for: line.accountType)
+                else {
+                    messages.append(LedgerMessage(.cashDiscountTooLarge, "\(discount.magnitude)", String(reference.item), document, "\(amount)"))
+                    continue
+                }
+                // The discount is borne by the cash discount account: a plain G/L line with the
+                // item's sign (granted to a customer: an expense; received from a vendor: revenue).
+                var discountLine = line
+                discountLine.lineNumber = lines.count + 1
+                discountLine.accountType = .glAccount
+                discountLine.glAccount = account
+                discountLine.businessPartner = nil
+                discountLine.amountInTransactionCurrency = signed
+                discountLine.amountInCompanyCodeCurrency = signed
+                discountLine.debitCredit = signed.isNegative ? .credit : .debit
+                discountLine.taxCode = nil
+                discountLine.taxBaseAmount = nil
+                discountLine.isTaxLine = false
+                discountLine.itemText = "Cash discount on \(document) item \(reference.item)"
+                discountLine.valueDate = nil
+                discountLine.dueCalculationBaseDate = nil
+                discountLine.netPaymentDays = nil
+                discountLine.openItemState = .notManaged
+                discountLine.clearingDocument = nil
+                discountLine.clearingDate = nil
+                lines.append(discountLine)
+            }
             var rest: DecimalAmount?
             if let residual = reference.residual {
                 guard residual != .zero, residual.isNegative == amount.isNegative, residual.magnitude < amount.magnitude else {

@@ -221,12 +221,47 @@ public struct MessageProcessor: Sendable {
         case .success(let taken): key = taken
         case .failure(let rejection): return .rejected(rejection)
         }
+        var plan = plan
+        var clearedOriginalItems: [Int] = []
+        if let reversal = plan.reversal, let original = try transaction.journalEntry(reversal.original) {
+            clearedOriginalItems = Self.clearAgainstOriginal(&plan, original, by: key)
+        }
         try transaction.insertJournalEntry(
             NewJournalEntry(
                 key: key, plan: plan, postedBy: sender, postedAt: postedAt, messageRowID: id, entryMessageID: entry.messageID,
                 entryMessageUUID: entry.messageUUID))
-        if let reversal = plan.reversal { try transaction.markReversed(reversal.original, by: key) }
+        if let reversal = plan.reversal {
+            try transaction.markReversed(reversal.original, by: key)
+            for item in clearedOriginalItems {
+                try transaction.markCleared(reversal.original, item: item, by: key, on: plan.postingDate)
+            }
+        }
         return .posted(key)
+    }
+
+    /// A reversal clears the original's open items against its own mirrored items, as SAP does:
+    /// each open item of `original` is paired with an unpaired line of `reversal` on the same
+    /// account with the opposite amount, and the pair is cleared by the reversal document `key`.
+    /// Marks the reversal's lines in the plan and returns the original's item numbers to mark.
+    static func clearAgainstOriginal(_ reversal: inout PostingPlan, _ original: StoredJournalEntry, by key: DocumentKey) -> [Int] {
+        var paired: [Int] = []
+        var used = Set<Int>()
+        for line in original.lines where line.openItemState == .open {
+            guard
+                let index = reversal.lines.indices.first(where: { index in
+                    let candidate = reversal.lines[index]
+                    return !used.contains(index) && candidate.openItemState == .open && candidate.accountType == line.accountType
+                        && candidate.glAccount == line.glAccount && candidate.businessPartner == line.businessPartner
+                        && candidate.amountInCompanyCodeCurrency == -line.amountInCompanyCodeCurrency
+                })
+            else { continue }
+            used.insert(index)
+            reversal.lines[index].openItemState = .cleared
+            reversal.lines[index].clearingDocument = key
+            reversal.lines[index].clearingDate = reversal.postingDate
+            paired.append(line.lineNumber)
+        }
+        return paired
     }
 
     /// Why `plan` cannot reverse its original as the store holds it now, or `nil` when it can:

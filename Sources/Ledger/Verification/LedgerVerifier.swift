@@ -10,6 +10,9 @@
 ///    reversed at most once, and a reversal mirrors its original (opposite amounts per account).
 /// 5. Open items: per open-item-managed account (customer, vendor, or G/L account with open-item
 ///    management), the account balance equals the sum of its open items.
+/// 6. Clearings: every cleared item names a clearing document that exists, and the items cleared
+///    by one clearing document (in it and in the documents it cleared) sum to zero per account;
+///    so a clearing, a reversal clearing its original and a reset clearing all leave nothing behind.
 public enum LedgerVerifier {
     /// One broken invariant, as a sentence for the operator.
     public struct Breach: Sendable, Hashable, CustomStringConvertible {
@@ -37,6 +40,7 @@ public enum LedgerVerifier {
         var numbers: [String: [Int64]] = [:]
         var accountBalance: [String: DecimalAmount] = [:]
         var openItemSum: [String: DecimalAmount] = [:]
+        var clearedSum: [DocumentKey: [String: DecimalAmount]] = [:]
         for entry in entries {
             let transaction = entry.lines.reduce(DecimalAmount.zero) { $0 + $1.amountInTransactionCurrency }
             let local = entry.lines.reduce(DecimalAmount.zero) { $0 + $1.amountInCompanyCodeCurrency }
@@ -54,6 +58,13 @@ public enum LedgerVerifier {
                 let account = "\(entry.key.companyCode)/\(line.accountType.rawValue)/\(line.businessPartner ?? line.glAccount)"
                 accountBalance[account, default: .zero] += line.amountInCompanyCodeCurrency
                 if line.openItemState == .open { openItemSum[account, default: .zero] += line.amountInCompanyCodeCurrency }
+                if line.openItemState == .cleared {
+                    if let clearing = line.clearingDocument {
+                        clearedSum[clearing, default: [:]][account, default: .zero] += line.amountInCompanyCodeCurrency
+                    } else {
+                        breach("clearings", "item \(line.lineNumber) of \(entry.key) is cleared but names no clearing document")
+                    }
+                }
             }
             // Reversal links, both ways.
             if let original = entry.reverses {
@@ -87,6 +98,12 @@ public enum LedgerVerifier {
         report.openItemAccounts = accountBalance.count
         for (account, balance) in accountBalance.sorted(by: { $0.key < $1.key }) where balance != (openItemSum[account] ?? .zero) {
             breach("open items", "account \(account) has balance \(balance) but its open items sum to \(openItemSum[account] ?? .zero)")
+        }
+        for (clearing, sums) in clearedSum.sorted(by: { $0.key < $1.key }) {
+            if byKey[clearing] == nil { breach("clearings", "items are cleared by \(clearing), which does not exist") }
+            for (account, sum) in sums.sorted(by: { $0.key < $1.key }) where sum != .zero {
+                breach("clearings", "the items \(clearing) clears on account \(account) sum to \(sum), not zero")
+            }
         }
         return report
     }
