@@ -128,6 +128,9 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         let valueDate: String?
         let dueCalculationBaseDate: String?
         let openItemState: String
+        /// The document that cleared this item, and when (absent while it is open or not managed).
+        let clearingDocument: DocumentLink?
+        let clearingDate: String?
         /// Item fields set by *Journal Entry – Change* (e.g. `PaymentBlockingReasonCode`); absent when none is set.
         let additionalFields: [String: String]?
     }
@@ -187,7 +190,7 @@ struct JournalEntryView: ResponseEncodable, Sendable {
         }
     }
 
-    struct DocumentLink: Encodable {
+    struct DocumentLink: Codable, Sendable {
         let companyCode: String
         let fiscalYear: Int
         let accountingDocument: String
@@ -248,6 +251,7 @@ struct JournalEntryView: ResponseEncodable, Sendable {
                 referenceDocumentItem: line.referenceDocumentItem, costCenter: line.costCenter, profitCenter: line.profitCenter,
                 valueDate: line.valueDate?.description, dueCalculationBaseDate: line.dueCalculationBaseDate?.description,
                 openItemState: line.openItemState == .open ? "open" : line.openItemState == .cleared ? "cleared" : "notManaged",
+                clearingDocument: line.clearingDocument.map(DocumentLink.init), clearingDate: line.clearingDate?.description,
                 additionalFields: entry.additionalFields[line.lineNumber].flatMap { $0.isEmpty ? nil : $0 })
         }
     }

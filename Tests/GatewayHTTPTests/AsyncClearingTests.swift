@@ -121,6 +121,62 @@ struct AsyncClearingTests {
         }
     }
 
+    @Test("cash discount posts to the cash discount account; `journal-gateway clearing reset` reopens the items and reverses the clearing")
+    func cashDiscountAndReset() async throws {
+        try await withAsyncScenario { scenario in
+            let gateway = scenario.gateway
+            let invoice = try await gateway.expectPosted(
+                BulkRequest(EntrySpec(documentType: "DR", lines: [.gl("41000000", "-119.00"), .customer("10100001", "119.00")]))).entries[0]
+            let payment = try await gateway.expectPosted(
+                BulkRequest(EntrySpec(documentType: "DZ", lines: [.gl("11001000", "115.43"), .customer("10100001", "-115.43")]))).entries[0]
+            let xml = Self.envelope(
+                BulkRequest.newMessageID("SKT"),
+                [
+                    Self.aparItem(invoice.accountingDocument, item: 2, extra: "<CashDiscountAmountInDspCrcy currencyCode=\"EUR\">3.57</CashDiscountAmountInDspCrcy>"),
+                    Self.aparItem(payment.accountingDocument, item: 2),
+                ])
+            expectAccepted(try await gateway.postAsyncXML(xml, path: Self.path, interface: Self.interface, queryMessageID: newTransportID()))
+            let results = try Self.results(try await scenario.receiver.waitForRequests(1)[0])
+            try #require(results.map(\.typeIDs) == [["039(JGW)"]], "\(results)")
+            let clearing = results[0].document
+            let entry = try await gateway.get("/api/journal-entries/1010/2025/\(clearing)")
+            let lines = try #require((try JSONSerialization.jsonObject(with: Data(entry.body)) as? [String: Any])?["items"] as? [[String: Any]])
+            #expect(lines.compactMap { $0["glAccount"] as? String } == ["12100000", "52010000", "12100000"], "\(lines)")
+
+            let invoiceView = try await gateway.get("/api/journal-entries/1010/2025/\(invoice.accountingDocument)")
+            let invoiceItems = try #require((try JSONSerialization.jsonObject(with: Data(invoiceView.body)) as? [String: Any])?["items"] as? [[String: Any]])
+            #expect((invoiceItems[1]["clearingDocument"] as? [String: Any])?["accountingDocument"] as? String == clearing, "\(invoiceItems)")
+            #expect(invoiceItems[1]["clearingDate"] as? String == "2025-03-10")
+
+            // The operator resets the clearing while the gateway serves the ledger.
+            let arguments = [
+                "clearing", "reset", "1010", "2025", clearing, "--database", gateway.databasePath, "--config", Repo.demoConfig,
+                "--resources", Repo.root, "--user", "OPS",
+            ]
+            let reset = try ChildProcess(executable: try GatewayExecutable.path(), arguments: arguments)
+            let (exit, log) = await reset.waitForExit()
+            #expect(exit.reason == .exit && exit.status == 0, "\(exit): \(log)")
+            #expect(log.contains("Clearing \(clearing) 1010 2025 reset: 2 items open again"), "\(log)")
+            let open = try await gateway.get("/api/open-items?companyCode=1010&account=10100001")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(open.body)) as? [String: Any])
+            #expect((json["openItemsTotal"] as? [String: String])?["amount"] == "3.57")
+            #expect(Set((json["items"] as? [[String: Any]] ?? []).compactMap { $0["accountingDocument"] as? String })
+                == [invoice.accountingDocument, payment.accountingDocument], "\(json)")
+            let cleared = try #require(try JSONSerialization.jsonObject(with: Data(try await gateway.get("/api/journal-entries/1010/2025/\(clearing)").body)) as? [String: Any])
+            #expect(cleared["reversedBy"] != nil, "\(cleared)")
+
+            let again = try ChildProcess(executable: try GatewayExecutable.path(), arguments: arguments)
+            let (againExit, againLog) = await again.waitForExit()
+            #expect(againExit.reason == .exit && againExit.status == 1, "\(againExit): \(againLog)")
+            #expect(againLog.contains("JGW058"), "\(againLog)")
+            let verify = try ChildProcess(
+                executable: try GatewayExecutable.path(),
+                arguments: ["verify", "--database", gateway.databasePath, "--config", Repo.demoConfig, "--resources", Repo.root])
+            let (verifyExit, verifyLog) = await verify.waitForExit()
+            #expect(verifyExit.status == 0 && verifyLog.contains("all invariants hold"), "\(verifyLog)")
+        }
+    }
+
     @Test("zeep loads the clearing WSDL by URL and sends a clearing through both bindings (202); the confirmations arrive")
     func zeepClearing() async throws {
         try await withAsyncScenario { scenario in
