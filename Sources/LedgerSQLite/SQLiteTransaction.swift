@@ -178,6 +178,18 @@ final class SQLiteTransaction: LedgerTransaction {
         guard db.changesCount == 1 else { throw LedgerStoreError("item \(item) of \(document) is not an open item") }
     }
 
+    func simulate<T>(_ body: () throws -> T) throws -> T {
+        try db.execute(sql: "SAVEPOINT simulation")
+        do {
+            let result = try body()
+            try db.execute(sql: "ROLLBACK TO simulation; RELEASE simulation")
+            return result
+        } catch {
+            try? db.execute(sql: "ROLLBACK TO simulation; RELEASE simulation")
+            throw error
+        }
+    }
+
     func reopen(_ document: DocumentKey, item: Int) throws {
         try db.cachedStatement(
             sql: """

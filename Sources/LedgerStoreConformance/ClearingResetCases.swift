@@ -147,6 +147,34 @@ extension StoreConformance {
             let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
             try require(report.breaches.isEmpty, "\(report.breaches)")
         },
+        ConformanceCase("a check run of a clearing or a change is decided against the ledger as it is and leaves no trace") { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "50.00")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-50.00")))
+            let plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)])
+            let before = try await fixture.allEntries()
+            let check = try await fixture.process(fixture.message(key: "CHECK", [.checkClear(plan)]))
+            guard case .checked = check.records.first?.outcome else { throw ConformanceFailure("the check run did not pass: \(check)") }
+            try requireEqual(try await fixture.allEntries(), before, "nothing posted, nothing cleared")
+            let unbalanced = try await fixture.process(fixture.message(key: "CHECK-UNB", [.checkClear(try fixture.clearingPlan([(invoice, 1)]))]))
+            try requireEqual(unbalanced.records.first?.rejectionIDs, ["F5702"], "a check run finds what the real clearing would")
+            let real = try await fixture.process(fixture.message(key: "REAL", [.clear(plan)]))
+            guard let clearing = real.records.first?.postedKey else { throw ConformanceFailure("the clearing did not post") }
+            try requireEqual(clearing.documentNumber, "0100000002", "the check run used no number")
+            let again = try await fixture.process(fixture.message(key: "CHECK-2", [.checkClear(plan)]))
+            try requireEqual(again.records.first?.rejectionIDs, ["JGW044", "JGW044"], "a check run sees the items cleared")
+            let missing = JournalEntryChange(
+                document: DocumentKey(companyCode: "1010", fiscalYear: 2025, documentNumber: "0100000099"), item: nil, scope: .header,
+                changes: [FieldChange(field: .named("DocumentHeaderText", in: .header)!, value: "X")])
+            let change = try await fixture.process(fixture.message(key: "CHECK-CHG", [.checkChange(missing)]))
+            try requireEqual(change.records.first?.rejectionIDs, ["JGW035"], "a check run of a change of a missing document")
+            let text = JournalEntryChange(
+                document: invoice, item: nil, scope: .header, changes: [FieldChange(field: .named("DocumentHeaderText", in: .header)!, value: "Checked")])
+            let checked = try await fixture.process(fixture.message(key: "CHECK-CHG2", [.checkChange(text)]))
+            guard case .checked = checked.records.first?.outcome else { throw ConformanceFailure("the change check did not pass: \(checked)") }
+            try requireEqual(try await fixture.store.journalEntry(invoice)?.plan.documentHeaderText, before.first?.plan.documentHeaderText, "unchanged")
+            try requireEqual(try await fixture.store.changeHistory(of: invoice), [], "no history")
+        },
     ]
 }
 

@@ -198,6 +198,12 @@ final class InMemoryTransaction: LedgerTransaction {
         }.sorted()
     }
 
+    func simulate<T>(_ body: () throws -> T) throws -> T {
+        let saved = state
+        defer { state = saved }
+        return try body()
+    }
+
     func recordChange(_ change: ChangeRecord) throws { state.changes[change.document, default: []].append(change) }
 
     func markReversed(_ original: DocumentKey, by reversal: DocumentKey) throws {

@@ -95,6 +95,10 @@ public protocol LedgerTransaction: AnyObject {
     func itemsCleared(by clearing: DocumentKey) throws -> [OpenItemKey]
     /// Appends to a document's change history.
     func recordChange(_ change: ChangeRecord) throws
+    /// Runs `body` against this transaction and then undoes everything it wrote (a savepoint
+    /// rolled back), returning its result: a check run (`TestDataIndicator`) of a change or a
+    /// clearing is decided against the ledger as it is, exactly as the real one, and leaves no trace.
+    func simulate<T>(_ body: () throws -> T) throws -> T
     /// Records what happened to the entries of a message (outcomes as data) and its posted count.
     func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws
     /// The recorded entries of a message, in entry order.

@@ -199,9 +199,19 @@ public struct MessageProcessor: Sendable {
             case .change(let change):
                 outcome = try Self.apply(change, ofMessage: id, messageID: entry.messageID, sender: sender, at: postedAt, in: transaction)
             case .checkChange(let change):
-                outcome = .checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear))
+                // Decided against the ledger as it is, then undone: the answer a real change would get.
+                let simulated = try transaction.simulate {
+                    try Self.apply(change, ofMessage: id, messageID: entry.messageID, sender: sender, at: postedAt, in: transaction)
+                }
+                outcome = simulated.isPosted
+                    ? .checked(PostingPlan.Summary(companyCode: change.document.companyCode, fiscalYear: change.document.fiscalYear)) : simulated
             case .clear(let plan): outcome = try clear(plan, entry: entry, ofMessage: id, sender: sender, postedAt: postedAt, in: transaction)
-            case .checkClear(let plan): outcome = .checked(PostingPlan.Summary(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear))
+            case .checkClear(let plan):
+                let simulated = try transaction.simulate {
+                    try clear(plan, entry: entry, ofMessage: id, sender: sender, postedAt: postedAt, in: transaction)
+                }
+                outcome = simulated.isPosted
+                    ? .checked(PostingPlan.Summary(companyCode: plan.header.companyCode, fiscalYear: plan.header.fiscalYear)) : simulated
             }
             records.append(entry.record(outcome, index: index))
         }
