@@ -175,6 +175,25 @@ struct DecimalAmountTests {
         #expect(tax == dec(expected))
     }
 
+    @Test(
+        "translating at a posted item's own rate (local ÷ transaction) rounds once, half away from zero, from the exact product",
+        arguments: [
+            // amount, the item's transaction amount, its company-code amount, digits, expected
+            ("40.00", "100.00", "92.00", 2, "36.80"), ("33.33", "100.00", "92.00", 2, "30.66"), ("-33.33", "100.00", "92.00", 2, "-30.66"),
+            ("33.33", "-100.00", "-92.00", 2, "30.66"), ("0.01", "3.00", "1.50", 2, "0.01"), ("0.01", "3.00", "1.49", 2, "0.00"),
+            ("1", "3", "1", 2, "0.33"), ("2", "3", "1", 2, "0.67"), ("12345", "10000", "61", 2, "75.30"), ("1", "1", "1", 0, "1"),
+        ])
+    func translatedAtItemRate(amount: String, transaction: String, local: String, digits: Int, expected: String) throws {
+        let translated = try #require(dec(amount).translated(atRateOf: dec(local), per: dec(transaction), roundingToFractionDigits: digits))
+        #expect(translated == dec(expected))
+    }
+
+    @Test("translating at the rate of an item without a transaction amount, or beyond 128 bits, gives nil")
+    func translatedWithoutRate() {
+        #expect(dec("1.00").translated(atRateOf: dec("1.00"), per: .zero, roundingToFractionDigits: 2) == nil)
+        #expect(DecimalAmount.sapAmountLimit.translated(atRateOf: DecimalAmount(micros: Int128.max / 2), per: dec("0.000001"), roundingToFractionDigits: 2) == nil)
+    }
+
     @Test("sapAmountLimit is ±9999999999999999999999.999999 (22 integer and 6 fractional digits)")
     func sapAmountLimit() {
         #expect(DecimalAmount.sapAmountLimit == dec("9999999999999999999999.999999"))

@@ -134,17 +134,36 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// `self × rate`, rounded once, half away from zero, to `digits` fractional digits; `nil` on overflow.
     public func multiplied(by rate: ExchangeRateValue, roundingToFractionDigits digits: Int) -> DecimalAmount? {
-        let step = Int128(10).power(Self.scale - digits)
-        return Self.mulDiv(micros, rate.scaled, ExchangeRateValue.unit * step).flatMap { Self.scaledUp($0, by: step) }
+        Self.product(micros, rate.scaled, over: ExchangeRateValue.unit, roundingToFractionDigits: digits)
     }
 
     /// `self ÷ rate`, rounded once, half away from zero, to `digits` fractional digits; `nil` on overflow or a zero rate.
     public func divided(by rate: ExchangeRateValue, roundingToFractionDigits digits: Int) -> DecimalAmount? {
         guard rate.scaled > 0 else { return nil }
+        return Self.product(micros, ExchangeRateValue.unit, over: rate.scaled, roundingToFractionDigits: digits)
+    }
+
+    /// `self × local ÷ transaction`: this amount translated at the rate of a posted item whose
+    /// amounts are `transaction` (in its transaction currency) and `local` (in company code
+    /// currency), rounded once, half away from zero, to `digits` fractional digits, as posting
+    /// converts. The rate is the ratio of the two magnitudes (an item's amounts have one sign), so
+    /// the result has the sign of `self`; `nil` on overflow or a zero `transaction`.
+    ///
+    /// An open USD item of 100.00 posted as 92.00 EUR translates a rest of 33.33 USD into
+    /// `33.33 × 92 ÷ 100 = 30.6636`, i.e. 30.66 EUR: no rate is rounded on the way.
+    public func translated(atRateOf local: DecimalAmount, per transaction: DecimalAmount, roundingToFractionDigits digits: Int) -> DecimalAmount? {
+        precondition(digits >= 0 && digits <= Self.scale)
+        guard !transaction.isZero else { return nil }
+        return Self.product(micros, local.magnitude.micros, over: transaction.magnitude.micros, roundingToFractionDigits: digits)
+    }
+
+    /// `a × b ÷ c` in millionths, rounded once, half away from zero, to `digits` fractional digits
+    /// (the one rounding behind rates, percentages and translations); `nil` on overflow. `c > 0`.
+    static func product(_ a: Int128, _ b: Int128, over c: Int128, roundingToFractionDigits digits: Int) -> DecimalAmount? {
         let step = Int128(10).power(Self.scale - digits)
-        let (divisor, overflow) = rate.scaled.multipliedReportingOverflow(by: step)
+        let (divisor, overflow) = c.multipliedReportingOverflow(by: step)
         guard !overflow else { return nil }
-        return Self.mulDiv(micros, ExchangeRateValue.unit, divisor).flatMap { Self.scaledUp($0, by: step) }
+        return Self.mulDiv(a, b, divisor).flatMap { Self.scaledUp($0, by: step) }
     }
 
     static func scaledUp(_ value: Int128, by step: Int128) -> DecimalAmount? {
@@ -164,10 +183,7 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
     /// cents, whereas rounding to six digits first (`2.605000`) and then to cents gives `2.61`.
     public func percentage(_ percent: DecimalAmount, roundingToFractionDigits digits: Int) -> DecimalAmount? {
         precondition(digits >= 0 && digits <= Self.scale)
-        let step = Int128(10).power(Self.scale - digits)
-        let (divisor, overflow) = (Self.unit * 100).multipliedReportingOverflow(by: step)
-        guard !overflow else { return nil }
-        return Self.mulDiv(micros, percent.micros, divisor).flatMap { Self.scaledUp($0, by: step) }
+        return Self.product(micros, percent.micros, over: Self.unit * 100, roundingToFractionDigits: digits)
     }
 
     /// `a × b ÷ c` with a 256-bit intermediate, rounded half away from zero.
