@@ -14,15 +14,18 @@ public struct ConformanceFixture: Sendable {
     public static let interface = "JournalEntryCreateRequestConfirmation_In"
     public static let bulkInterface = "JournalEntryBulkCreationRequest_In"
 
-    public init(store: any LedgerStore, numberRangeEnd: String = "0199999999") throws {
-        masterData = try MasterData(definition: Self.definition(numberRangeEnd: numberRangeEnd))
+    /// `exchangeRateDifferenceAccounts: false` leaves company code 1010 without accounts for realized exchange rate differences.
+    public init(store: any LedgerStore, numberRangeEnd: String = "0199999999", exchangeRateDifferenceAccounts: Bool = true) throws {
+        masterData = try MasterData(
+            definition: Self.definition(numberRangeEnd: numberRangeEnd, exchangeRateDifferenceAccounts: exchangeRateDifferenceAccounts))
         rules = PostingRules(masterData: masterData)
         self.store = store
     }
 
-    /// Company codes 1010 (EUR, with cash discount accounts) and 1710 (USD, without); SA/AB on range 01, KR on range 19; a customer and
-    /// a vendor in 1010; periods of 2024–2027 open; ledgers 0L (leading) and 2L.
-    static func definition(numberRangeEnd: String) throws -> MasterDataDefinition {
+    /// Company codes 1010 (EUR, with cash discount and exchange rate difference accounts) and 1710 (USD, without); SA/AB on range 01,
+    /// KR on range 19; a customer and a vendor in 1010; USD at 0.92 EUR; periods of 2024–2027 open; ledgers 0L (leading) and 2L.
+    static func definition(numberRangeEnd: String, exchangeRateDifferenceAccounts: Bool = true) throws -> MasterDataDefinition {
+        let exchange = exchangeRateDifferenceAccounts ? #""exchangeRateDifferenceAccounts": {"gain": "72100000", "loss": "72200000"},"# : ""
         let json = """
             {"currencies": [{"code": "EUR", "decimals": 2}, {"code": "USD", "decimals": 2}],
              "exchangeRates": [{"from": "USD", "to": "EUR", "rate": "0.92"}, {"from": "EUR", "to": "USD", "rate": "1.087"}],
@@ -30,10 +33,11 @@ public struct ConformanceFixture: Sendable {
                 {"number": "11001000", "name": "Bank"}, {"number": "12100000", "name": "Receivables", "reconciliation": "customer"},
                 {"number": "21100000", "name": "Payables", "reconciliation": "vendor"}, {"number": "41000000", "name": "Revenue"},
                 {"number": "65000000", "name": "Rent"}, {"number": "52010000", "name": "Cash discount granted"},
-                {"number": "71010000", "name": "Cash discount received"}]}],
+                {"number": "71010000", "name": "Cash discount received"}, {"number": "72100000", "name": "Realized exchange gains"},
+                {"number": "72200000", "name": "Realized exchange losses"}]}],
              "companyCodes": [
                 {"id": "1010", "name": "DE", "currency": "EUR", "chartOfAccounts": "YCOA",
-                 "cashDiscountAccounts": {"granted": "52010000", "received": "71010000"},
+                 "cashDiscountAccounts": {"granted": "52010000", "received": "71010000"}, \(exchange)
                  "numberRanges": [{"id": "01", "from": "0100000000", "to": "\(numberRangeEnd)"}, {"id": "19", "from": "1900000000", "to": "1999999999"}]},
                 {"id": "1710", "name": "US", "currency": "USD", "chartOfAccounts": "YCOA",
                  "numberRanges": [{"id": "01", "from": "0100000000", "to": "0199999999"}, {"id": "19", "from": "1900000000", "to": "1999999999"}]}],

@@ -81,7 +81,7 @@ struct PostingRuleTests {
             var ledger = json["ledger"] as! [String: Any]
             var companyCodes = ledger["companyCodes"] as! [[String: Any]]
             let index = try #require(companyCodes.firstIndex { $0["id"] as? String == "1710" })
-            companyCodes[index]["accounts"] = ["11001000", "12100000", "21100000", "41000000", "52010000", "71010000"]
+            companyCodes[index]["accounts"] = ["11001000", "12100000", "21100000", "41000000", "52010000", "71010000", "72100000", "72200000"]
             ledger["companyCodes"] = companyCodes
             json["ledger"] = ledger
         }

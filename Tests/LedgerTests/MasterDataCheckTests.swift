@@ -63,6 +63,18 @@ extension MasterDataTests {
             name: "cash discount on an open-item managed account", apply: { $0.companyCodes[0].cashDiscountAccounts?.granted = "21900000" },
             location: "companyCodes[0] (1010)",
             message: "cash discount granted account 21900000 is open-item managed; cash discount posts to a plain G/L account"),
+        // Exchange rate difference accounts
+        Breakage(
+            name: "exchange rate gain account the company code lacks", apply: { $0.companyCodes[0].exchangeRateDifferenceAccounts?.gain = "99999999" },
+            location: "companyCodes[0] (1010)", message: "exchange rate difference gain account 99999999 is not in the company code"),
+        Breakage(
+            name: "exchange rate loss on a reconciliation account", apply: { $0.companyCodes[1].exchangeRateDifferenceAccounts?.loss = "0012100000" },
+            location: "companyCodes[1] (1710)",
+            message: "exchange rate difference loss account 12100000 is a customer reconciliation account; exchange rate difference posts to a plain G/L account"),
+        Breakage(
+            name: "exchange rate gain on an open-item managed account", apply: { $0.companyCodes[0].exchangeRateDifferenceAccounts?.gain = "21900000" },
+            location: "companyCodes[0] (1010)",
+            message: "exchange rate difference gain account 21900000 is open-item managed; exchange rate difference posts to a plain G/L account"),
         // Exchange rates
         Breakage(
             name: "the same pair twice with another rate",
@@ -178,6 +190,15 @@ struct MasterDataCascadeTests {
         definition.customers[2].companyCodes = ["9999": "12100000"]
         let error = try #require(throws: MasterData.InvalidDefinition.self) { try MasterData(definition: definition) }
         #expect(error.problems.map(\.path) == ["exchangeRates[3].from", "companyCodes[0].taxCodes[1].rate", "customers[2].companyCodes.9999"])
+    }
+
+    @Test("a wrong exchange rate difference account is located at its key, like a cash discount account")
+    func exchangeRateDifferenceAccountPath() throws {
+        var definition = try Demo.definition()
+        definition.companyCodes[1].exchangeRateDifferenceAccounts?.loss = "99999999"
+        definition.companyCodes[1].cashDiscountAccounts?.granted = "99999998"
+        let error = try #require(throws: MasterData.InvalidDefinition.self) { try MasterData(definition: definition) }
+        #expect(error.problems.map(\.path) == ["companyCodes[1].cashDiscountAccounts.granted", "companyCodes[1].exchangeRateDifferenceAccounts.loss"])
     }
 }
 

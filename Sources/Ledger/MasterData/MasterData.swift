@@ -56,6 +56,17 @@ public struct MasterData: Sendable {
             default: nil
             }
         }
+
+        /// Realized exchange rate gains (`KDF`), if configured.
+        public let exchangeRateGainAccount: String?
+        /// Realized exchange rate losses (`KDF`), if configured.
+        public let exchangeRateLossAccount: String?
+
+        /// The account for a realized exchange rate difference posted as `amount` in company code
+        /// currency: a debit (positive) is a loss, a credit (negative) a gain.
+        public func exchangeRateDifferenceAccount(for amount: DecimalAmount) -> String? {
+            amount.isNegative ? exchangeRateGainAccount : exchangeRateLossAccount
+        }
     }
 
     public struct DocumentType: Sendable, Hashable {

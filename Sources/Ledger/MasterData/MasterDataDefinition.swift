@@ -60,6 +60,9 @@ public struct MasterDataDefinition: Codable, Sendable {
         public var numberRanges: [NumberRange]
         /// G/L accounts for cash discount taken when clearing; omitted = cash discount is refused.
         public var cashDiscountAccounts: CashDiscountAccounts?
+        /// G/L accounts for the realized exchange rate difference of a clearing in a foreign
+        /// currency; omitted = such a clearing is refused when it has a difference.
+        public var exchangeRateDifferenceAccounts: ExchangeRateDifferenceAccounts?
     }
 
     /// Where a clearing posts cash discount (SAP's automatic account determination, transaction
@@ -70,6 +73,18 @@ public struct MasterDataDefinition: Codable, Sendable {
         public var granted: String?
         /// Cash discount received from vendors (revenue, `SKE`); used for vendor items.
         public var received: String?
+    }
+
+    /// Where a clearing in a foreign currency posts the realized exchange rate difference: the
+    /// cleared items' company-code amounts, posted at different rates, do not sum to zero (SAP's
+    /// automatic account determination of transaction OBA1, key `KDF`, realized gains and losses).
+    /// Each is an ordinary G/L account of the company code: not a reconciliation account and not
+    /// open-item managed.
+    public struct ExchangeRateDifferenceAccounts: Codable, Sendable {
+        /// Realized exchange rate gains (revenue): the difference is a credit.
+        public var gain: String?
+        /// Realized exchange rate losses (expense): the difference is a debit.
+        public var loss: String?
     }
 
     public struct DocumentType: Codable, Sendable {

@@ -293,45 +293,49 @@ struct MasterDataValidator {
             let (ranges, rangeIDs) = checkNumberRanges(cc.numberRanges, location: location, base: base)
             shape.numberRangeIDs = rangeIDs
             if !duplicate { shapes.append(shape) }
-            let discount = checkCashDiscountAccounts(cc.cashDiscountAccounts, location: location, base: base, shape: shape)
+            let discount = checkClearingAccounts(
+                [("granted", cc.cashDiscountAccounts?.granted), ("received", cc.cashDiscountAccounts?.received)], key: "cashDiscountAccounts",
+                purpose: "cash discount", location: location, base: base, shape: shape)
+            let exchange = checkClearingAccounts(
+                [("gain", cc.exchangeRateDifferenceAccounts?.gain), ("loss", cc.exchangeRateDifferenceAccounts?.loss)],
+                key: "exchangeRateDifferenceAccounts", purpose: "exchange rate difference", location: location, base: base, shape: shape)
 
-            guard usable, let currency, let accounts, taxCodes.valid, ranges.valid, discount.valid else { continue }
+            guard usable, let currency, let accounts, taxCodes.valid, ranges.valid, discount.valid, exchange.valid else { continue }
             indexed.companyCodes[cc.id] = MasterData.CompanyCode(
                 id: cc.id, name: cc.name, currency: currency, chartOfAccounts: cc.chartOfAccounts, accounts: accounts,
-                taxCodes: taxCodes.codes, numberRanges: ranges.ranges, cashDiscountGrantedAccount: discount.granted,
-                cashDiscountReceivedAccount: discount.received)
+                taxCodes: taxCodes.codes, numberRanges: ranges.ranges, cashDiscountGrantedAccount: discount.accounts[0],
+                cashDiscountReceivedAccount: discount.accounts[1], exchangeRateGainAccount: exchange.accounts[0],
+                exchangeRateLossAccount: exchange.accounts[1])
         }
     }
 
-    /// The cash discount accounts must be ordinary G/L accounts of the company code: a clearing
-    /// posts cash discount to them as a plain G/L line.
-    private mutating func checkCashDiscountAccounts(
-        _ definition: MasterDataDefinition.CashDiscountAccounts?, location: String, base: String, shape: CompanyCodeShape
-    ) -> (granted: String?, received: String?, valid: Bool) {
-        guard let definition else { return (nil, nil, true) }
+    /// The accounts a clearing posts its own G/L lines to (cash discount, realized exchange rate
+    /// differences) must be ordinary G/L accounts of the company code. `key` is the definition's
+    /// field (`cashDiscountAccounts`), `purpose` how the problems name them (`cash discount`);
+    /// `accounts` are the field's entries by name, `nil` when not given.
+    private mutating func checkClearingAccounts(
+        _ accounts: [(name: String, raw: String?)], key: String, purpose: String, location: String, base: String, shape: CompanyCodeShape
+    ) -> (accounts: [String?], valid: Bool) {
         var valid = true
-        func check(_ raw: String?, _ name: String) -> String? {
+        let checked = accounts.map { name, raw -> String? in
             guard let raw else { return nil }
             let account = MasterData.canonicalNumber(raw)
-            let path = base + ".cashDiscountAccounts.\(name)"
+            let path = base + ".\(key).\(name)"
+            let label = "\(purpose) \(name) account \(account)"
             guard let accounts = shape.accounts, !shape.brokenAccounts.contains(account) else { return account }
             if !accounts.contains(account) {
-                problem(location, "cash discount \(name) account \(account) is not in the company code", path: path)
+                problem(location, "\(label) is not in the company code", path: path)
                 valid = false
             } else if let kind = shape.chart?[account]?.reconciliation {
-                problem(
-                    location, "cash discount \(name) account \(account) is a \(kind.rawValue) reconciliation account; cash discount posts to a plain G/L account",
-                    path: path)
+                problem(location, "\(label) is a \(kind.rawValue) reconciliation account; \(purpose) posts to a plain G/L account", path: path)
                 valid = false
             } else if shape.chart?[account]?.openItemManaged == true {
-                problem(location, "cash discount \(name) account \(account) is open-item managed; cash discount posts to a plain G/L account", path: path)
+                problem(location, "\(label) is open-item managed; \(purpose) posts to a plain G/L account", path: path)
                 valid = false
             }
             return account
         }
-        let granted = check(definition.granted, "granted")
-        let received = check(definition.received, "received")
-        return (granted, received, valid)
+        return (checked, valid)
     }
 
     private mutating func checkTaxCodes(
