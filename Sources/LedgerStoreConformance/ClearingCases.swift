@@ -64,28 +64,201 @@ extension StoreConformance {
             try requireEqual(try await fixture.store.journalEntry(invoice)?.lines.first?.openItemState, .open, "the invoice stays open")
             try requireEqual(try await fixture.allEntries().count, 2, "no clearing document")
         },
+    ] + foreignCurrencyClearingCases
+
+    /// Clearing in a foreign currency: a USD invoice of company code 1010 (EUR) cleared in USD.
+    static let foreignCurrencyClearingCases: [ConformanceCase] = [
+        ConformanceCase(
+            "a USD invoice cleared in USD against a USD payment posted at another rate: the offsets mirror both currencies, the realized difference goes to the loss or gain account"
+        ) { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            // 1,000.00 USD invoiced at 0.92 (920.00 EUR), paid at 0.90 (900.00 EUR): a loss of 20.00 EUR.
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-1000.00", currency: "USD", rate: "0.90")))
+            let plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
+            // TestDataIndicator: the same decision, nothing written.
+            let simulated = try await fixture.process(fixture.message(key: "FX-TEST", [.checkClear(plan)]))
+            guard case .checked = simulated.records.first?.outcome else { throw ConformanceFailure("the simulated clearing was not checked: \(simulated)") }
+            try requireEqual(try await fixture.allEntries().count, 2, "a simulated clearing writes nothing")
+            let result = try await fixture.process(fixture.message(key: "FX-LOSS", [.clear(plan)]))
+            guard let clearing = result.records.first?.postedKey, let stored = try await fixture.store.journalEntry(clearing) else {
+                throw ConformanceFailure("the clearing did not post: \(result)")
+            }
+            try requireEqual(stored.plan.transactionCurrency, "USD", "the clearing document is in the clearing currency")
+            try requireEqual(stored.lines.map(\.glAccount), ["12100000", "12100000", "72200000"], "offset, offset, realized loss")
+            try requireEqual(stored.lines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "1000.00", "0.00"], "USD")
+            try requireEqual(stored.lines.map(\.amountInCompanyCodeCurrency.cents), ["-920.00", "900.00", "20.00"], "EUR")
+            try requireEqual(stored.lines.map(\.debitCredit), [.credit, .debit, .debit], "a loss is a debit")
+            try requireEqual(stored.lines.map(\.openItemState), [.cleared, .cleared, .notManaged], "the difference is a plain G/L line")
+            for key in [invoice, payment] {
+                try requireEqual(try await fixture.store.journalEntry(key)?.lines.first?.clearingDocument, clearing, "\(key) cleared")
+            }
+
+            // 333.33 USD invoiced at 0.92 (306.66 EUR), paid at 0.9517 (317.23 EUR): a gain of 10.57 EUR.
+            let second = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "333.33", currency: "USD", rate: "0.92")))
+            let secondPayment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.9517")))
+            let gain = try await fixture.process(
+                fixture.message(key: "FX-GAIN", [.clear(try fixture.clearingPlan([(second, 1), (secondPayment, 1)], currency: "USD"))]))
+            guard let gainClearing = gain.records.first?.postedKey, let gainLines = try await fixture.store.journalEntry(gainClearing)?.lines else {
+                throw ConformanceFailure("the clearing did not post: \(gain)")
+            }
+            try requireEqual(gainLines.map(\.glAccount), ["12100000", "12100000", "72100000"], "offset, offset, realized gain")
+            try requireEqual(gainLines.map(\.amountInCompanyCodeCurrency.cents), ["-306.66", "317.23", "-10.57"], "EUR")
+            try requireEqual(gainLines[2].debitCredit, .credit, "a gain is a credit")
+            let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
+            try require(report.breaches.isEmpty, "\(report.breaches)")
+        },
+        ConformanceCase(
+            "a partial payment in USD leaves a USD rest item translated at the invoice's own rate; clearing the rest at that rate has no difference"
+        ) { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            // 1,000.00 USD at 0.92 (920.00 EUR); 333.33 USD paid at 0.90 (300.00 EUR).
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.90")))
+            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
+            plan.items[0].partialPayment = DecimalAmount(parsing: "333.33")
+            let result = try await fixture.process(fixture.message(key: "FX-PART", [.clear(plan)]))
+            guard let clearing = result.records.first?.postedKey, let lines = try await fixture.store.journalEntry(clearing)?.lines else {
+                throw ConformanceFailure("the clearing did not post: \(result)")
+            }
+            // The rest, 666.67 USD, at 920.00 / 1,000.00: 613.3364, i.e. 613.34 EUR. The paid part was worth
+            // 920.00 − 613.34 = 306.66 EUR and brought 300.00 EUR: a loss of 6.66 EUR.
+            try requireEqual(lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72200000"], "offset, rest, offset, loss")
+            try requireEqual(lines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "666.67", "333.33", "0.00"], "USD")
+            try requireEqual(lines.map(\.amountInCompanyCodeCurrency.cents), ["-920.00", "613.34", "300.00", "6.66"], "EUR")
+            try requireEqual(lines.map(\.openItemState), [.cleared, .open, .cleared, .notManaged], "the rest is open")
+
+            let rest = OpenItemKey(document: clearing, item: 2)
+            let restPayment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-666.67", currency: "USD", rate: "0.92")))
+            let restCleared = try await fixture.process(
+                fixture.message(key: "FX-REST", [.clear(try fixture.clearingPlan([(rest.document, rest.item), (restPayment, 1)], currency: "USD"))]))
+            guard let restClearing = restCleared.records.first?.postedKey, let restLines = try await fixture.store.journalEntry(restClearing)?.lines else {
+                throw ConformanceFailure("the rest was not cleared: \(restCleared)")
+            }
+            try requireEqual(restLines.map(\.amountInCompanyCodeCurrency.cents), ["-613.34", "613.34"], "same rate: no exchange rate difference line")
+            let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
+            try require(report.breaches.isEmpty, "\(report.breaches)")
+        },
+        ConformanceCase("a residual and cash discount in USD are translated at the cleared item's own rate, rounded once to cents") { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            // Residual: 200.00 USD at 0.92 (184.00 EUR) against 150.01 USD paid at 0.93 (139.5093, i.e. 139.51 EUR),
+            // 49.99 USD left open at 0.92 (45.9908, i.e. 45.99 EUR): −184.00 + 45.99 + 139.51 = 1.50 EUR gained.
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "200.00", currency: "USD", rate: "0.92")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-150.01", currency: "USD", rate: "0.93")))
+            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
+            plan.items[0].residual = DecimalAmount(parsing: "49.99")
+            plan.items[0].paymentDifferenceReason = "910"
+            let result = try await fixture.process(fixture.message(key: "FX-RES", [.clear(plan)]))
+            guard let clearing = result.records.first?.postedKey, let lines = try await fixture.store.journalEntry(clearing)?.lines else {
+                throw ConformanceFailure("the clearing did not post: \(result)")
+            }
+            try requireEqual(lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72100000"], "offset, residual, offset, gain")
+            try requireEqual(lines.map(\.amountInTransactionCurrency.cents), ["-200.00", "49.99", "150.01", "0.00"], "USD")
+            try requireEqual(lines.map(\.amountInCompanyCodeCurrency.cents), ["-184.00", "45.99", "139.51", "-1.50"], "EUR")
+            try requireEqual(lines[1].openItemState, .open, "the residual is open")
+            try requireEqual(lines[1].assignmentReference, "RC 910", "the residual's reason")
+
+            // Cash discount: 1,000.00 USD at 0.9234 (923.40 EUR) against 980.00 USD paid at the same rate (904.932,
+            // i.e. 904.93 EUR); 20.00 USD discount at 923.40 / 1,000.00 = 18.468, i.e. 18.47 EUR: 0.00 left.
+            let discounted = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.9234")))
+            let net = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-980.00", currency: "USD", rate: "0.9234")))
+            var discountPlan = try fixture.clearingPlan([(discounted, 1), (net, 1)], currency: "USD")
+            discountPlan.items[0].cashDiscount = DecimalAmount(parsing: "20.00")
+            let discount = try await fixture.process(fixture.message(key: "FX-SKT", [.clear(discountPlan)]))
+            guard let discountClearing = discount.records.first?.postedKey, let discountLines = try await fixture.store.journalEntry(discountClearing)?.lines
+            else { throw ConformanceFailure("the clearing did not post: \(discount)") }
+            try requireEqual(discountLines.map(\.glAccount), ["12100000", "52010000", "12100000"], "offset, cash discount, offset")
+            try requireEqual(discountLines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "20.00", "980.00"], "USD")
+            try requireEqual(discountLines.map(\.amountInCompanyCodeCurrency.cents), ["-923.40", "18.47", "904.93"], "EUR: no difference left")
+            let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
+            try require(report.breaches.isEmpty, "\(report.breaches)")
+        },
+        ConformanceCase(
+            "an exchange rate difference in a company code without exchangeRateDifferenceAccounts is refused with 062(JGW) and nothing is written, simulated or not"
+        ) { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore(), exchangeRateDifferenceAccounts: false)
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-1000.00", currency: "USD", rate: "0.90")))
+            let plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
+            for (index, action) in [EntrySubmission.Action.checkClear(plan), .clear(plan)].enumerated() {
+                let result = try await fixture.process(fixture.message(key: "FX-NOACC-\(index)", [action]))
+                try requireEqual(result.records.first?.rejectionIDs, ["JGW062"], "no account for the loss")
+                guard case .rejected(let rejection) = result.records.first?.outcome else { continue }
+                try requireEqual(
+                    rejection.messages.first?.text,
+                    "Company code 1010 has no account for a realized exchange rate loss (20.00 EUR): see exchangeRateDifferenceAccounts", "the text")
+            }
+            try requireEqual(try await fixture.allEntries().count, 2, "no clearing document")
+            for key in [invoice, payment] {
+                try requireEqual(try await fixture.store.journalEntry(key)?.lines.first?.openItemState, .open, "\(key) stays open")
+            }
+            // Without a difference no account is needed.
+            let samePayment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-1000.00", currency: "USD", rate: "0.92")))
+            let even = try await fixture.process(
+                fixture.message(key: "FX-EVEN", [.clear(try fixture.clearingPlan([(invoice, 1), (samePayment, 1)], currency: "USD"))]))
+            try require(even.records.first?.postedKey != nil, "a clearing without a difference posts: \(even)")
+        },
+        ConformanceCase(
+            "items in another currency than the clearing's are refused with 048(JGW); an unknown currency with 816(F5), a difference with too many decimals with 008(JGW)"
+        ) { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            let euro = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "100.00")))
+            let dollar = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-100.00", currency: "USD")))
+            let inDollars = try await fixture.process(fixture.message(key: "FX-CUR1", [.clear(try fixture.clearingPlan([(euro, 1), (dollar, 1)], currency: "USD"))]))
+            try requireEqual(inDollars.records.first?.rejectionIDs, ["JGW048"], "a EUR item in a USD clearing")
+            let inEuros = try await fixture.process(fixture.message(key: "FX-CUR2", [.clear(try fixture.clearingPlan([(euro, 1), (dollar, 1)]))]))
+            try requireEqual(inEuros.records.first?.rejectionIDs, ["JGW048"], "a USD item in a clearing in the company code currency")
+            try requireEqual(try await fixture.allEntries().count, 2, "no clearing document")
+
+            let date = LedgerDate(iso: "2025-03-01")!
+            func checkIDs(currency: String, partialPayment: String? = nil) -> [String] {
+                let draft = ClearingDraft(
+                    companyCode: "1010", documentType: "AB", documentDate: date, postingDate: date, currency: currency, headerText: nil,
+                    referenceDocument: nil, createdByUser: nil,
+                    items: [
+                        OpenItemReference(
+                            document: dollar, item: 1, accountType: .customer, account: "10100001",
+                            partialPayment: partialPayment.flatMap { DecimalAmount(parsing: $0) })
+                    ])
+                guard case .failure(let rejection) = fixture.rules.check(draft, authorization: ConformanceFixture.authorization) else { return [] }
+                return rejection.messages.map { $0.id.messageClass + $0.id.number }
+            }
+            try requireEqual(checkIDs(currency: "XYZ"), ["F5816"], "an unknown currency")
+            try requireEqual(checkIDs(currency: "USD", partialPayment: "10.005"), ["JGW008"], "a partial payment in tenths of a cent")
+            try requireEqual(checkIDs(currency: "USD", partialPayment: "10.00"), [], "a partial payment in cents")
+        },
     ]
 }
 
+extension DecimalAmount {
+    /// With two decimals, as amounts in EUR and USD are read (`-920.00`).
+    var cents: String { formatted(fractionDigits: 2) }
+}
+
 extension ConformanceFixture {
-    /// A customer line of `amount` against the bank (an invoice when positive, a payment when negative).
-    public func customerDraft(amount: String, postingDate: String = "2025-03-01") -> JournalEntryDraft {
+    /// A customer line of `amount` against the bank in company code 1010 (an invoice when positive, a payment when negative), in
+    /// `currency`, translated at `rate` (`ExchangeRate`, EUR per unit) when given, else at the master data's rate.
+    public func customerDraft(amount: String, postingDate: String = "2025-03-01", currency: String = "EUR", rate: String? = nil) -> JournalEntryDraft {
         let value = DecimalAmount(parsing: amount)!
         let date = LedgerDate(iso: postingDate)!
-        return JournalEntryDraft(
+        var draft = JournalEntryDraft(
             originalReferenceDocumentType: "BKPFF", businessTransactionType: "RFBU", documentType: "SA", createdByUser: "TESTER",
             companyCode: "1010", documentDate: date, postingDate: date,
             items: [
-                DraftItem(kind: .customer("10100001", alternativeReconciliationAccount: nil), amount: CurrencyAmount(value, "EUR")),
-                DraftItem(kind: .glAccount("11001000"), amount: CurrencyAmount(-value, "EUR")),
+                DraftItem(kind: .customer("10100001", alternativeReconciliationAccount: nil), amount: CurrencyAmount(value, currency)),
+                DraftItem(kind: .glAccount("11001000"), amount: CurrencyAmount(-value, currency)),
             ])
+        draft.exchangeRate = rate.map { ExchangeRateValue(parsing: $0)! }
+        return draft
     }
 
-    /// A checked clearing (document type AB, 2025-03-01, EUR) of customer 10100001's items (or another account's).
-    public func clearingPlan(_ items: [(DocumentKey, Int)], accountType: AccountType = .customer, account: String = "10100001") throws -> ClearingPlan {
+    /// A checked clearing (document type AB, 2025-03-01, in `currency`) of customer 10100001's items (or another account's) in 1010.
+    public func clearingPlan(
+        _ items: [(DocumentKey, Int)], accountType: AccountType = .customer, account: String = "10100001", currency: String = "EUR"
+    ) throws -> ClearingPlan {
         let date = LedgerDate(iso: "2025-03-01")!
         let draft = ClearingDraft(
-            companyCode: "1010", documentType: "AB", documentDate: date, postingDate: date, currency: "EUR", headerText: "Clearing",
+            companyCode: "1010", documentType: "AB", documentDate: date, postingDate: date, currency: currency, headerText: "Clearing",
             referenceDocument: nil, createdByUser: nil,
             items: items.map { OpenItemReference(document: $0.0, item: $0.1, accountType: accountType, account: account) })
         switch rules.check(draft, authorization: Self.authorization) {

@@ -117,6 +117,38 @@ extension StoreConformance {
             report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
             try require(report.breaches.isEmpty, "\(report.breaches)")
         },
+        ConformanceCase(
+            "resetting a clearing in USD reverses its exchange rate difference too: both currencies mirrored, the items open at their own amounts"
+        ) { makeStore in
+            let fixture = try ConformanceFixture(store: try await makeStore())
+            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
+            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.90")))
+            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
+            plan.items[0].partialPayment = DecimalAmount(parsing: "333.33")
+            guard let clearing = try await fixture.process(fixture.message(key: "FX-PART", [.clear(plan)])).records.first?.postedKey else {
+                throw ConformanceFailure("the clearing did not post")
+            }
+            let reset = try await fixture.reset(clearing)
+            guard case .success(let done) = reset else { throw ConformanceFailure("the reset was refused: \(reset)") }
+            try requireEqual(done.reopened.count, 2, "invoice and payment open again")
+            let reversal = try await fixture.store.journalEntry(done.reversal)
+            try requireEqual(reversal?.plan.transactionCurrency, "USD", "the reversal is in the clearing currency")
+            try requireEqual(reversal?.lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72200000"], "offset, rest, offset, loss mirrored")
+            try requireEqual(reversal?.lines.map(\.amountInTransactionCurrency.cents), ["1000.00", "-666.67", "-333.33", "0.00"], "USD")
+            try requireEqual(reversal?.lines.map(\.amountInCompanyCodeCurrency.cents), ["920.00", "-613.34", "-300.00", "-6.66"], "EUR")
+            try requireEqual(reversal?.lines.last?.debitCredit, .credit, "the loss is taken back")
+            try requireEqual(reversal?.lines.map(\.openItemState), [.cleared, .cleared, .cleared, .notManaged], "nothing of it is open")
+            for (key, local) in [(invoice, "920.00"), (payment, "-300.00")] {
+                let line = try await fixture.store.journalEntry(key)?.lines.first
+                try requireEqual(line?.openItemState, .open, "\(key) is open")
+                try requireEqual(line?.amountInCompanyCodeCurrency.cents, local, "\(key) keeps its own company-code amount")
+            }
+            let entries = try await fixture.allEntries()
+            let loss = entries.flatMap(\.lines).filter { $0.glAccount == "72200000" }.reduce(DecimalAmount.zero) { $0 + $1.amountInCompanyCodeCurrency }
+            try requireEqual(loss, .zero, "no loss is left on the loss account")
+            let report = LedgerVerifier.verify(entries, masterData: fixture.masterData)
+            try require(report.breaches.isEmpty, "\(report.breaches)")
+        },
         ConformanceCase("a reset is refused, writing nothing, for a missing document, a plain posting, and while a rest item it left is cleared since") {
             makeStore in
             let fixture = try ConformanceFixture(store: try await makeStore())

@@ -2,14 +2,16 @@ import Ledger
 
 /// A seeded random sequence of posts, replays, rejected posts, changes, reversals, clearings (with
 /// partial payments whose rest is cleared later, refused second clearings and refused reversals of
-/// cleared documents) and resets of clearings (refused while a rest item is cleared since), with
+/// cleared documents; customer items in EUR or in USD at varying rates, cleared in their currency,
+/// so that clearings post realized exchange rate differences) and resets of clearings (refused
+/// while a rest item is cleared since), with
 /// the ledger's invariants (``LedgerVerifier``) and a model of what must have happened, including
 /// every open customer item, checked after every step.
 extension StoreConformance {
     static let invariantCases: [ConformanceCase] = [1, 7, 2026].map { (seed: UInt64) in
         ConformanceCase("over a seeded random sequence (seed \(seed)) of posts, replays, rejections, changes, reversals, clearings and resets the invariants hold after every step") {
             makeStore in
-            try await runRandomSequence(seed: seed, steps: 120, store: try await makeStore())
+            try await runRandomSequence(seed: seed, steps: 160, store: try await makeStore())
         }
     }
 
@@ -34,12 +36,15 @@ extension StoreConformance {
         var reversals: Set<DocumentKey> = []
         var sent: [(key: String, actions: [EntrySubmission.Action], keys: [DocumentKey])] = []
         var headerTexts: [DocumentKey: String] = [:]
-        // The open customer items, with their amounts.
+        // The open customer items, with their amounts (in their document's currency), and every customer item's currency.
         var customerItems: [OpenItemKey: DecimalAmount] = [:]
+        var itemCurrency: [OpenItemKey: String] = [:]
         var hasClearedItems: Set<DocumentKey> = []
         // Clearings not reset: the items each cleared (with their amounts) and the rest item it left.
         var activeClearings: [DocumentKey: (items: [OpenItemKey: DecimalAmount], rest: OpenItemKey?)] = [:]
         var clearings = 0
+        var foreignClearings = 0
+        var exchangeDifferences = 0
         var resets = 0
         var refusedResets = 0
         for step in 0..<steps {
@@ -73,18 +78,29 @@ extension StoreConformance {
                 let result = try await fixture.process(
                     fixture.message(key: "REJ-\(seed)-\(step)", [.reject(PostingRejection([LedgerMessage(.postingPeriodNotOpen, "003", "2023")]))]))
                 try requireEqual(result.records.compactMap(\.postedKey), [], "\(context): nothing posts")
-            case 44..<56:  // a customer invoice or payment
+            case 44..<56:  // a customer invoice or payment, half of them in USD at the rate of the day
                 let cents = Int.random(in: 1...99_999, using: &random) * (Bool.random(using: &random) ? 1 : -1)
-                let draft = fixture.customerDraft(amount: (cents < 0 ? "-" : "") + "\(abs(cents) / 100).\(String(abs(cents) % 100).leftPadded(2))")
+                let rate = Bool.random(using: &random) ? ["0.90", "0.92", "0.9517"].randomElement(using: &random) : nil
+                let draft = fixture.customerDraft(
+                    amount: (cents < 0 ? "-" : "") + "\(abs(cents) / 100).\(String(abs(cents) % 100).leftPadded(2))", currency: rate == nil ? "EUR" : "USD",
+                    rate: rate)
                 let key = try await fixture.post(try fixture.plan(draft), key: "CUS-\(seed)-\(step)")
                 posted[key] = draft
                 customerItems[OpenItemKey(document: key, item: 1)] = draft.items[0].amount.value
-            case 56..<66:  // clear an open customer invoice against an open payment (partial on the larger one)
-                let open = customerItems.sorted { $0.key < $1.key }
+                itemCurrency[OpenItemKey(document: key, item: 1)] = draft.items[0].amount.currency
+            case 56..<66:  // clear an open customer invoice against an open payment in its currency (partial on the larger one)
+                let sorted = customerItems.sorted { $0.key < $1.key }
+                let currencies = ["EUR", "USD"].filter { currency in
+                    let open = sorted.filter { itemCurrency[$0.key] == currency }
+                    return open.contains { !$0.value.isNegative } && open.contains { $0.value.isNegative }
+                }
+                guard let currency = currencies.randomElement(using: &random) else { continue }
+                let open = sorted.filter { itemCurrency[$0.key] == currency }
                 guard let invoice = open.filter({ !$0.value.isNegative }).randomElement(using: &random),
                     let payment = open.filter({ $0.value.isNegative }).randomElement(using: &random)
                 else { continue }
-                var plan = try fixture.clearingPlan([(invoice.key.document, invoice.key.item), (payment.key.document, payment.key.item)])
+                var plan = try fixture.clearingPlan(
+                    [(invoice.key.document, invoice.key.item), (payment.key.document, payment.key.item)], currency: currency)
                 if invoice.value.magnitude > payment.value.magnitude {
                     plan.items[0].partialPayment = payment.value.magnitude
                 } else if payment.value.magnitude > invoice.value.magnitude {
@@ -95,6 +111,8 @@ extension StoreConformance {
                     let lines = try await fixture.store.journalEntry(clearing)?.lines
                 else { throw ConformanceFailure("\(context): the clearing did not post: \(result)") }
                 clearings += 1
+                if currency != "EUR" { foreignClearings += 1 }
+                if lines.contains(where: { $0.glAccount == "72100000" || $0.glAccount == "72200000" }) { exchangeDifferences += 1 }
                 customerItems[invoice.key] = nil
                 customerItems[payment.key] = nil
                 hasClearedItems.formUnion([invoice.key.document, payment.key.document, clearing])
@@ -105,6 +123,7 @@ extension StoreConformance {
                     try requireEqual(rest.amountInTransactionCurrency, invoice.value + payment.value, "\(context): the rest")
                     restKey = OpenItemKey(document: clearing, item: rest.lineNumber)
                     customerItems[restKey!] = rest.amountInTransactionCurrency
+                    itemCurrency[restKey!] = currency
                 }
                 activeClearings[clearing] = ([invoice.key: invoice.value, payment.key: payment.value], restKey)
                 // A second clearing of the same items is refused.
@@ -185,8 +204,8 @@ extension StoreConformance {
             }
         }
         try require(
-            clearings > 0 && resets > 0 && !reversedBy.isEmpty && !headerTexts.isEmpty,
-            "seed \(seed): the sequence must clear, reset, reverse and change (\(clearings) clearings, \(resets) resets, \(refusedResets) refused, open customer items \(customerItems.values.map(\.description)))")
+            clearings > 0 && foreignClearings > 0 && resets > 0 && !reversedBy.isEmpty && !headerTexts.isEmpty,
+            "seed \(seed): the sequence must clear (also in USD), reset, reverse and change (\(clearings) clearings, \(foreignClearings) in USD, \(exchangeDifferences) with an exchange rate difference, \(resets) resets, \(refusedResets) refused, open customer items \(customerItems.values.map(\.description)))")
     }
 }
 

@@ -69,6 +69,10 @@ public struct ClearingDraft: Sendable {
     public var documentType: String
     public var documentDate: LedgerDate
     public var postingDate: LedgerDate
+    /// `CurrencyCode`: the clearing (payment) currency, the company code's or a foreign one; the
+    /// items cleared must be in it, and the differences (`…InDspCrcy`) are amounts in it. The
+    /// request's `ExchangeRate` and `CurrencyTranslationDate` are not used: every line of a clearing
+    /// document derives from a posted item and is translated at that item's own rate.
     public var currency: String
     public var headerText: String?
     public var referenceDocument: String?
@@ -95,9 +99,11 @@ public struct ClearingDraft: Sendable {
 
 extension PostingRules {
     /// The checks of a clearing that need no store: company code and authorisation, document type
-    /// and the account types it allows, open posting period, currency, cash discount (customer and
-    /// vendor items only, into the company code's cash discount account), and the combinations SAP
-    /// does not allow (cash discount or residual with a partial payment).
+    /// and the account types it allows, open posting period, a currency the master data knows (the
+    /// company code's or a foreign one; `816(F5)` otherwise) and differences with no more decimals
+    /// than it has, cash discount (customer and vendor items only, into the company code's cash
+    /// discount account), and the combinations SAP does not allow (cash discount or residual with
+    /// a partial payment).
     public func check(_ draft: ClearingDraft, authorization: PostingAuthorization) -> Result<ClearingPlan, PostingRejection> {
         guard let companyCode = masterData.companyCodes[draft.companyCode] else {
             return .failure(PostingRejection([LedgerMessage(.companyCodeNotDefined, draft.companyCode)]))
@@ -113,16 +119,15 @@ extension PostingRules {
         if !masterData.isPeriodOpen(companyCode: draft.companyCode, fiscalYear: fiscalYear, period: period) {
             messages.append(LedgerMessage(.postingPeriodNotOpen, String(repeating: "0", count: max(0, 3 - String(period).count)) + String(period), String(fiscalYear)))
         }
-        if draft.currency != companyCode.currency.code {
-            messages.append(LedgerMessage(.clearingCurrencyNotSupported, draft.currency, companyCode.currency.code))
-        }
+        let currency = masterData.currencies[draft.currency]
+        if currency == nil { messages.append(LedgerMessage(.currencyNotDefined, draft.currency)) }
         if draft.items.isEmpty { messages.append(LedgerMessage(.clearingWithoutItems)) }
         for index in draft.foreignCompanyCodeItems {
             let itemCompanyCode = draft.items.indices.contains(index) ? draft.items[index].document.companyCode : "?"
             messages.append(LedgerMessage(.crossCompanyCodeNotSupported, String(index + 1), itemCompanyCode, draft.companyCode))
         }
         var seen: Set<String> = []
-        for reference in draft.items {
+        for (index, reference) in draft.items.enumerated() {
             let item = String(reference.item)
             let document = "\(reference.document.documentNumber) \(reference.document.companyCode) \(reference.document.fiscalYear)"
             if !seen.insert("\(reference.document)/\(reference.item)").inserted {
@@ -130,6 +135,12 @@ extension PostingRules {
             }
             if let type = documentType, !type.accountTypes.contains(Character(reference.accountType.rawValue)) {
                 messages.append(LedgerMessage(.accountTypeNotAllowedForDocumentType, reference.accountType.rawValue, draft.documentType))
+            }
+            if let currency {
+                for amount in [reference.partialPayment, reference.cashDiscount, reference.residual].compactMap(\.self)
+                where amount.significantFractionDigits > currency.decimals {
+                    messages.append(LedgerMessage(.tooManyDecimalPlaces, String(index + 1), "\(amount)", currency.code, String(currency.decimals)))
+                }
             }
             if reference.partialPayment != nil && reference.cashDiscount != nil {
                 messages.append(LedgerMessage(.cashDiscountWithPartialPayment, item, document))

@@ -88,7 +88,6 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case clearingItemNamedTwice
     case residualSign
     case partialPaymentTooLarge
-    case clearingCurrencyNotSupported
     case clearingWithoutItems
     case reversalOfClearedItems
     case cashDiscountOnGLItem
@@ -98,6 +97,7 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
     case clearingResetRestCleared
     case clearingReset
     case clearingResetDocumentNotFound
+    case exchangeRateDifferenceNotSupported
 
     /// SAP message class (`F5`, `RW`, …) or `JGW` for the gateway's own messages.
     public var messageClass: String { catalogueEntry.messageClass }
@@ -194,7 +194,6 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .clearingItemNamedTwice: ("JGW", "049", "Item &1 of document &2 is named twice in the clearing", .error)
         case .residualSign: ("JGW", "050", "Residual &1 must have the sign of item &2 of document &3 (&4) and be smaller", .error)
         case .partialPaymentTooLarge: ("JGW", "051", "Partial payment &1 exceeds item &2 of document &3 (&4)", .error)
-        case .clearingCurrencyNotSupported: ("JGW", "052", "Clearing in currency &1 is not supported: clear in the company code currency &2", .error)
         case .clearingWithoutItems: ("JGW", "053", "The clearing names no open items (GLItems or APARItems)", .error)
         case .reversalOfClearedItems: ("JGW", "054", "Document &1 &2 &3 has cleared items (clearing document &4): reset the clearing first", .error)
         case .cashDiscountOnGLItem: ("JGW", "055", "Item &1 of document &2 is a G/L item; cash discount applies to customer and vendor items", .error)
@@ -204,6 +203,8 @@ public enum LedgerMessageID: String, Sendable, CaseIterable, Hashable {
         case .clearingResetRestCleared: ("JGW", "059", "Item &1 of clearing &2 is cleared by document &3 since: reset that clearing first", .error)
         case .clearingReset: ("JGW", "060", "Clearing &1 &2 &3 reset: &4 items open again, reversed by document &5", .information)
         case .clearingResetDocumentNotFound: ("JGW", "061", "Clearing document &1 &2 &3 does not exist", .error)
+        case .exchangeRateDifferenceNotSupported:
+            ("JGW", "062", "Company code &1 has no account for a realized exchange rate &2 (&3 &4): see exchangeRateDifferenceAccounts", .error)
         }
     }
 }
