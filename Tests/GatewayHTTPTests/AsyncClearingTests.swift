@@ -15,7 +15,7 @@ struct AsyncClearingTests {
             + "<AccountingDocument>\(document)</AccountingDocument><AccountingDocumentItem>\(item)</AccountingDocumentItem>\(extra)</APARItems>"
     }
 
-    static func envelope(_ id: String, _ items: [String]) -> String {
+    static func envelope(_ id: String, _ items: [String], currency: String = "EUR") -> String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
         <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sfin="http://sap.com/xi/SAPSCORE/SFIN">
@@ -23,7 +23,7 @@ struct AsyncClearingTests {
         <MessageHeader><ID>\(id)</ID><CreationDateTime>2025-03-10T09:00:00Z</CreationDateTime><SenderBusinessSystemID>DEMO_SENDER</SenderBusinessSystemID></MessageHeader>
         <JournalEntryClearingRequest><MessageHeader><ID>\(id)-1</ID><CreationDateTime>2025-03-10T09:00:00Z</CreationDateTime></MessageHeader>
         <JournalEntry><CompanyCode>1010</CompanyCode><AccountingDocumentType>AB</AccountingDocumentType><DocumentDate>2025-03-10</DocumentDate>
-        <PostingDate>2025-03-10</PostingDate><CurrencyCode>EUR</CurrencyCode><DocumentHeaderText>Clearing</DocumentHeaderText>
+        <PostingDate>2025-03-10</PostingDate><CurrencyCode>\(currency)</CurrencyCode><DocumentHeaderText>Clearing</DocumentHeaderText>
         \(items.joined())
         </JournalEntry></JournalEntryClearingRequest>
         </sfin:JournalEntryBulkClearingRequest></soapenv:Body></soapenv:Envelope>
@@ -169,6 +169,46 @@ struct AsyncClearingTests {
             let (againExit, againLog) = await again.waitForExit()
             #expect(againExit.reason == .exit && againExit.status == 1, "\(againExit): \(againLog)")
             #expect(againLog.contains("JGW058"), "\(againLog)")
+            let verify = try ChildProcess(
+                executable: try GatewayExecutable.path(),
+                arguments: ["verify", "--database", gateway.databasePath, "--config", Repo.demoConfig, "--resources", Repo.root])
+            let (verifyExit, verifyLog) = await verify.waitForExit()
+            #expect(verifyExit.status == 0 && verifyLog.contains("all invariants hold"), "\(verifyLog)")
+        }
+    }
+
+    @Test("a USD invoice of company code 1010 (EUR) is cleared in USD: offsets in both currencies and the realized loss on 72200000, read back over the JSON API")
+    func clearInForeignCurrency() async throws {
+        try await withAsyncScenario { scenario in
+            let gateway = scenario.gateway
+            // 1,000.00 USD invoiced at 0.92 EUR (920.00 EUR) and paid at 0.90 (900.00 EUR).
+            var invoiceSpec = EntrySpec(documentType: "DR", lines: [.gl("41000000", "-1000.00", "USD"), .customer("10100001", "1000.00", "USD")])
+            invoiceSpec.exchangeRate = "0.92"
+            var paymentSpec = EntrySpec(documentType: "DZ", lines: [.gl("11001000", "1000.00", "USD"), .customer("10100001", "-1000.00", "USD")])
+            paymentSpec.exchangeRate = "0.90"
+            let invoice = try await gateway.expectPosted(BulkRequest(invoiceSpec)).entries[0]
+            let payment = try await gateway.expectPosted(BulkRequest(paymentSpec)).entries[0]
+            let xml = Self.envelope(
+                BulkRequest.newMessageID("FX"), [Self.aparItem(invoice.accountingDocument, item: 2), Self.aparItem(payment.accountingDocument, item: 2)],
+                currency: "USD")
+            expectAccepted(try await gateway.postAsyncXML(xml, path: Self.path, interface: Self.interface, queryMessageID: newTransportID()))
+            let results = try Self.results(try await scenario.receiver.waitForRequests(1)[0])
+            try #require(results.map(\.typeIDs) == [["039(JGW)"]], "\(results)")
+
+            let entry = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await gateway.get("/api/journal-entries/1010/2025/\(results[0].document)").body)) as? [String: Any])
+            let lines = try #require(entry["items"] as? [[String: Any]])
+            func amounts(_ key: String) -> [String] { lines.compactMap { ($0[key] as? [String: String]).map { "\($0["amount"] ?? "") \($0["currency"] ?? "")" } } }
+            #expect(lines.compactMap { $0["glAccount"] as? String } == ["12100000", "12100000", "72200000"], "\(lines)")
+            #expect(amounts("amountInTransactionCurrency") == ["-1000.00 USD", "1000.00 USD", "0.00 USD"])
+            #expect(amounts("amountInCompanyCodeCurrency") == ["-920.00 EUR", "900.00 EUR", "20.00 EUR"])
+            #expect(lines.compactMap { $0["debitCreditCode"] as? String } == ["H", "S", "S"])
+
+            let open = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await gateway.get("/api/open-items?companyCode=1010&account=10100001&status=all").body))
+                    as? [String: Any])
+            #expect((open["balance"] as? [String: String])?["amount"] == "0.00", "\(open)")
+            #expect((open["items"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "cleared" } == true, "\(open)")
             let verify = try ChildProcess(
                 executable: try GatewayExecutable.path(),
                 arguments: ["verify", "--database", gateway.databasePath, "--config", Repo.demoConfig, "--resources", Repo.root])
