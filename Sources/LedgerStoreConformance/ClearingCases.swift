@@ -95,16 +95,10 @@ extension StoreConformance {
             }
 
             // 333.33 USD invoiced at 0.92 (306.66 EUR), paid at 0.9517 (317.23 EUR): a gain of 10.57 EUR.
-            let second = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "333.33", currency: "USD", rate: "0.92")))
-            let secondPayment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.9517")))
-            let gain = try await fixture.process(
-                fixture.message(key: "FX-GAIN", [.clear(try fixture.clearingPlan([(second, 1), (secondPayment, 1)], currency: "USD"))]))
-            guard let gainClearing = gain.records.first?.postedKey, let gainLines = try await fixture.store.journalEntry(gainClearing)?.lines else {
-                throw ConformanceFailure("the clearing did not post: \(gain)")
-            }
-            try requireEqual(gainLines.map(\.glAccount), ["12100000", "12100000", "72100000"], "offset, offset, realized gain")
-            try requireEqual(gainLines.map(\.amountInCompanyCodeCurrency.cents), ["-306.66", "317.23", "-10.57"], "EUR")
-            try requireEqual(gainLines[2].debitCredit, .credit, "a gain is a credit")
+            let gain = try await fixture.clearInUSD(invoice: ("333.33", at: "0.92"), payment: ("-333.33", at: "0.9517"), key: "FX-GAIN")
+            try requireEqual(gain.lines.map(\.glAccount), ["12100000", "12100000", "72100000"], "offset, offset, realized gain")
+            try requireEqual(gain.lines.map(\.amountInCompanyCodeCurrency.cents), ["-306.66", "317.23", "-10.57"], "EUR")
+            try requireEqual(gain.lines[2].debitCredit, .credit, "a gain is a credit")
             let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
             try require(report.breaches.isEmpty, "\(report.breaches)")
         },
@@ -112,26 +106,19 @@ extension StoreConformance {
             "a partial payment in USD leaves a USD rest item translated at the invoice's own rate; clearing the rest at that rate has no difference"
         ) { makeStore in
             let fixture = try ConformanceFixture(store: try await makeStore())
-            // 1,000.00 USD at 0.92 (920.00 EUR); 333.33 USD paid at 0.90 (300.00 EUR).
-            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
-            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.90")))
-            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
-            plan.items[0].partialPayment = DecimalAmount(parsing: "333.33")
-            let result = try await fixture.process(fixture.message(key: "FX-PART", [.clear(plan)]))
-            guard let clearing = result.records.first?.postedKey, let lines = try await fixture.store.journalEntry(clearing)?.lines else {
-                throw ConformanceFailure("the clearing did not post: \(result)")
+            // 1,000.00 USD at 0.92 (920.00 EUR); 333.33 USD paid at 0.90 (300.00 EUR). The rest, 666.67 USD, at 920.00 / 1,000.00:
+            // 613.3364, i.e. 613.34 EUR. The paid part was worth 920.00 − 613.34 = 306.66 EUR and brought 300.00 EUR: a loss of 6.66 EUR.
+            let partial = try await fixture.clearInUSD(invoice: ("1000.00", at: "0.92"), payment: ("-333.33", at: "0.90"), key: "FX-PART") {
+                $0.items[0].partialPayment = DecimalAmount(parsing: "333.33")
             }
-            // The rest, 666.67 USD, at 920.00 / 1,000.00: 613.3364, i.e. 613.34 EUR. The paid part was worth
-            // 920.00 − 613.34 = 306.66 EUR and brought 300.00 EUR: a loss of 6.66 EUR.
-            try requireEqual(lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72200000"], "offset, rest, offset, loss")
-            try requireEqual(lines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "666.67", "333.33", "0.00"], "USD")
-            try requireEqual(lines.map(\.amountInCompanyCodeCurrency.cents), ["-920.00", "613.34", "300.00", "6.66"], "EUR")
-            try requireEqual(lines.map(\.openItemState), [.cleared, .open, .cleared, .notManaged], "the rest is open")
+            try requireEqual(partial.lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72200000"], "offset, rest, offset, loss")
+            try requireEqual(partial.lines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "666.67", "333.33", "0.00"], "USD")
+            try requireEqual(partial.lines.map(\.amountInCompanyCodeCurrency.cents), ["-920.00", "613.34", "300.00", "6.66"], "EUR")
+            try requireEqual(partial.lines.map(\.openItemState), [.cleared, .open, .cleared, .notManaged], "the rest is open")
 
-            let rest = OpenItemKey(document: clearing, item: 2)
             let restPayment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-666.67", currency: "USD", rate: "0.92")))
             let restCleared = try await fixture.process(
-                fixture.message(key: "FX-REST", [.clear(try fixture.clearingPlan([(rest.document, rest.item), (restPayment, 1)], currency: "USD"))]))
+                fixture.message(key: "FX-REST", [.clear(try fixture.clearingPlan([(partial.clearing, 2), (restPayment, 1)], currency: "USD"))]))
             guard let restClearing = restCleared.records.first?.postedKey, let restLines = try await fixture.store.journalEntry(restClearing)?.lines else {
                 throw ConformanceFailure("the rest was not cleared: \(restCleared)")
             }
@@ -143,33 +130,24 @@ extension StoreConformance {
             let fixture = try ConformanceFixture(store: try await makeStore())
             // Residual: 200.00 USD at 0.92 (184.00 EUR) against 150.01 USD paid at 0.93 (139.5093, i.e. 139.51 EUR),
             // 49.99 USD left open at 0.92 (45.9908, i.e. 45.99 EUR): −184.00 + 45.99 + 139.51 = 1.50 EUR gained.
-            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "200.00", currency: "USD", rate: "0.92")))
-            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-150.01", currency: "USD", rate: "0.93")))
-            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
-            plan.items[0].residual = DecimalAmount(parsing: "49.99")
-            plan.items[0].paymentDifferenceReason = "910"
-            let result = try await fixture.process(fixture.message(key: "FX-RES", [.clear(plan)]))
-            guard let clearing = result.records.first?.postedKey, let lines = try await fixture.store.journalEntry(clearing)?.lines else {
-                throw ConformanceFailure("the clearing did not post: \(result)")
+            let residual = try await fixture.clearInUSD(invoice: ("200.00", at: "0.92"), payment: ("-150.01", at: "0.93"), key: "FX-RES") {
+                $0.items[0].residual = DecimalAmount(parsing: "49.99")
+                $0.items[0].paymentDifferenceReason = "910"
             }
-            try requireEqual(lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72100000"], "offset, residual, offset, gain")
-            try requireEqual(lines.map(\.amountInTransactionCurrency.cents), ["-200.00", "49.99", "150.01", "0.00"], "USD")
-            try requireEqual(lines.map(\.amountInCompanyCodeCurrency.cents), ["-184.00", "45.99", "139.51", "-1.50"], "EUR")
-            try requireEqual(lines[1].openItemState, .open, "the residual is open")
-            try requireEqual(lines[1].assignmentReference, "RC 910", "the residual's reason")
+            try requireEqual(residual.lines.map(\.glAccount), ["12100000", "12100000", "12100000", "72100000"], "offset, residual, offset, gain")
+            try requireEqual(residual.lines.map(\.amountInTransactionCurrency.cents), ["-200.00", "49.99", "150.01", "0.00"], "USD")
+            try requireEqual(residual.lines.map(\.amountInCompanyCodeCurrency.cents), ["-184.00", "45.99", "139.51", "-1.50"], "EUR")
+            try requireEqual(residual.lines[1].openItemState, .open, "the residual is open")
+            try requireEqual(residual.lines[1].assignmentReference, "RC 910", "the residual's reason")
 
             // Cash discount: 1,000.00 USD at 0.9234 (923.40 EUR) against 980.00 USD paid at the same rate (904.932,
             // i.e. 904.93 EUR); 20.00 USD discount at 923.40 / 1,000.00 = 18.468, i.e. 18.47 EUR: 0.00 left.
-            let discounted = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.9234")))
-            let net = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-980.00", currency: "USD", rate: "0.9234")))
-            var discountPlan = try fixture.clearingPlan([(discounted, 1), (net, 1)], currency: "USD")
-            discountPlan.items[0].cashDiscount = DecimalAmount(parsing: "20.00")
-            let discount = try await fixture.process(fixture.message(key: "FX-SKT", [.clear(discountPlan)]))
-            guard let discountClearing = discount.records.first?.postedKey, let discountLines = try await fixture.store.journalEntry(discountClearing)?.lines
-            else { throw ConformanceFailure("the clearing did not post: \(discount)") }
-            try requireEqual(discountLines.map(\.glAccount), ["12100000", "52010000", "12100000"], "offset, cash discount, offset")
-            try requireEqual(discountLines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "20.00", "980.00"], "USD")
-            try requireEqual(discountLines.map(\.amountInCompanyCodeCurrency.cents), ["-923.40", "18.47", "904.93"], "EUR: no difference left")
+            let discount = try await fixture.clearInUSD(invoice: ("1000.00", at: "0.9234"), payment: ("-980.00", at: "0.9234"), key: "FX-SKT") {
+                $0.items[0].cashDiscount = DecimalAmount(parsing: "20.00")
+            }
+            try requireEqual(discount.lines.map(\.glAccount), ["12100000", "52010000", "12100000"], "offset, cash discount, offset")
+            try requireEqual(discount.lines.map(\.amountInTransactionCurrency.cents), ["-1000.00", "20.00", "980.00"], "USD")
+            try requireEqual(discount.lines.map(\.amountInCompanyCodeCurrency.cents), ["-923.40", "18.47", "904.93"], "EUR: no difference left")
             let report = LedgerVerifier.verify(try await fixture.allEntries(), masterData: fixture.masterData)
             try require(report.breaches.isEmpty, "\(report.breaches)")
         },
@@ -228,6 +206,24 @@ extension StoreConformance {
             try requireEqual(checkIDs(currency: "USD", partialPayment: "10.00"), [], "a partial payment in cents")
         },
     ]
+}
+
+extension ConformanceFixture {
+    /// A USD invoice and payment of customer 10100001 in 1010, each posted at its own rate (EUR per USD), cleared in USD by
+    /// message `key`; `adjust` adds a partial payment, residual or cash discount to the plan. Throws unless the clearing posts.
+    func clearInUSD(
+        invoice: (amount: String, at: String), payment: (amount: String, at: String), key: String, adjust: (inout ClearingPlan) -> Void = { _ in }
+    ) async throws -> (invoice: DocumentKey, payment: DocumentKey, clearing: DocumentKey, lines: [PlannedLine]) {
+        let invoiceKey = try await post(try plan(customerDraft(amount: invoice.amount, currency: "USD", rate: invoice.at)))
+        let paymentKey = try await post(try plan(customerDraft(amount: payment.amount, currency: "USD", rate: payment.at)))
+        var clearing = try clearingPlan([(invoiceKey, 1), (paymentKey, 1)], currency: "USD")
+        adjust(&clearing)
+        let result = try await process(message(key: key, [.clear(clearing)]))
+        guard let clearingKey = result.records.first?.postedKey, let lines = try await store.journalEntry(clearingKey)?.lines else {
+            throw ConformanceFailure("the clearing \(key) did not post: \(result)")
+        }
+        return (invoiceKey, paymentKey, clearingKey, lines)
+    }
 }
 
 extension DecimalAmount {

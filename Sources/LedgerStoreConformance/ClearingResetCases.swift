@@ -121,13 +121,10 @@ extension StoreConformance {
             "resetting a clearing in USD reverses its exchange rate difference too: both currencies mirrored, the items open at their own amounts"
         ) { makeStore in
             let fixture = try ConformanceFixture(store: try await makeStore())
-            let invoice = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "1000.00", currency: "USD", rate: "0.92")))
-            let payment = try await fixture.post(try fixture.plan(fixture.customerDraft(amount: "-333.33", currency: "USD", rate: "0.90")))
-            var plan = try fixture.clearingPlan([(invoice, 1), (payment, 1)], currency: "USD")
-            plan.items[0].partialPayment = DecimalAmount(parsing: "333.33")
-            guard let clearing = try await fixture.process(fixture.message(key: "FX-PART", [.clear(plan)])).records.first?.postedKey else {
-                throw ConformanceFailure("the clearing did not post")
-            }
+            // The partial payment of the clearing cases: 666.67 USD left open as 613.34 EUR, a loss of 6.66 EUR.
+            let (invoice, payment, clearing, _) = try await fixture.clearInUSD(
+                invoice: ("1000.00", at: "0.92"), payment: ("-333.33", at: "0.90"), key: "FX-PART"
+            ) { $0.items[0].partialPayment = DecimalAmount(parsing: "333.33") }
             let reset = try await fixture.reset(clearing)
             guard case .success(let done) = reset else { throw ConformanceFailure("the reset was refused: \(reset)") }
             try requireEqual(done.reopened.count, 2, "invoice and payment open again")
