@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // Process-wide SQLite settings through sqlite3_config (variadic, so C), for LedgerSQLite.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+
         // Swift wrappers over the C libraries.
         .target(name: "XMLCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: swiftSettings),
@@ -48,7 +51,7 @@ let package = Package(
         .target(
             name: "LedgerSQLite",
             dependencies: [
-                "Ledger", "ConfirmationDelivery", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "Ledger", "ConfirmationDelivery", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings

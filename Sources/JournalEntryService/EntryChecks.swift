@@ -23,7 +23,7 @@ public struct EntryChecks: Sendable {
             }
             return EntrySubmission(
                 action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
-                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
+                confirmationUUID: RandomUUID.lowercased(), originalReferenceDocumentType: entry.draft.originalReferenceDocumentType,
                 logicalSystem: entry.draft.originalReferenceDocumentLogicalSystem ?? system.logicalSystem)
         }
     }
@@ -44,7 +44,7 @@ extension EntryChecks {
             }
             return EntrySubmission(
                 action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
-                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
+                confirmationUUID: RandomUUID.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
         }
     }
 }
@@ -61,7 +61,7 @@ extension EntryChecks {
             }
             return EntrySubmission(
                 action: action, messageID: entry.messageHeader.id, messageUUID: entry.messageHeader.uuid,
-                confirmationUUID: UUID().uuidString.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
+                confirmationUUID: RandomUUID.lowercased(), originalReferenceDocumentType: "BKPFF", logicalSystem: system.logicalSystem)
         }
     }
 }

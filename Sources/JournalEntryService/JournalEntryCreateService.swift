@@ -214,5 +214,5 @@ public final class JournalEntryCreateService: Sendable {
             version: version)
     }
 
-    static func newUUID() -> String { UUID().uuidString.lowercased() }
+    static func newUUID() -> String { RandomUUID.lowercased() }
 }

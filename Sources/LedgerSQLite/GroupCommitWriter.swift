@@ -40,6 +40,8 @@ final class GroupCommitWriter: Sendable {
     private let state = Mutex(State())
     private let commits = Atomic<Int>(0)
     private let metrics: WriterMetrics?
+    /// Prepared on the first write, released by `close()`; touched only on `queue`.
+    private nonisolated(unsafe) var statements: WriterStatements?
 
     var committedTransactionCount: Int { commits.load(ordering: .relaxed) }
 
@@ -85,8 +87,9 @@ final class GroupCommitWriter: Sendable {
             defer { state.closed = true }
             return !state.closed
         }
-        // Every job accepted before the flag was set is in the queue's current or enqueued drain.
-        queue.sync {}
+        // Every job accepted before the flag was set is in the queue's current or enqueued drain;
+        // the held statements are finalized before the connection closes.
+        queue.sync { statements = nil }
         return wasOpen
     }
 
@@ -119,19 +122,21 @@ final class GroupCommitWriter: Sendable {
         bodyErrors.reserveCapacity(batch.count)
         do {
             try pool.writeWithoutTransaction { db in
+                let statements = try self.statements ?? WriterStatements(db)
+                self.statements = statements
                 try db.inTransaction(.immediate) {
-                    let transaction = SQLiteTransaction(db: db)
+                    let transaction = SQLiteTransaction(db: db, statements: statements)
                     for job in batch {
-                        try db.execute(sql: "SAVEPOINT body")
+                        try RawStatementBinder(statements.savepoint, db: db).run()
                         do {
                             try job.run(transaction)
-                            try db.execute(sql: "RELEASE SAVEPOINT body")
+                            try RawStatementBinder(statements.releaseSavepoint, db: db).run()
                             bodyErrors.append(nil)
                         } catch {
                             // Throws (and so fails the whole batch) when SQLite already rolled the
                             // transaction back, e.g. after SQLITE_FULL or an I/O error.
-                            try db.execute(sql: "ROLLBACK TO SAVEPOINT body")
-                            try db.execute(sql: "RELEASE SAVEPOINT body")
+                            try RawStatementBinder(statements.rollbackToSavepoint, db: db).run()
+                            try RawStatementBinder(statements.releaseSavepoint, db: db).run()
                             bodyErrors.append(error)
                         }
                     }

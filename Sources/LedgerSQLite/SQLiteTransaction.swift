@@ -10,14 +10,23 @@ import Ledger
 /// journal entry go through ``RawStatementBinder``, which binds without boxing every value.
 final class SQLiteTransaction: LedgerTransaction {
     private let db: Database
+    private let statements: WriterStatements
 
-    init(db: Database) { self.db = db }
+    init(db: Database, statements: WriterStatements) {
+        self.db = db
+        self.statements = statements
+    }
 
     // MARK: Inbound messages
 
     func message(forKey key: InboundMessageKey) throws -> MessageRecord? {
-        try MessageRows.fetchOne(
-            db, where: "m.key_sender = ? AND m.key_interface = ? AND m.key_id = ?", arguments: [key.sender, key.interface, key.messageID])
+        // Almost always a new key: one step on the key's unique index; the record is read only when found.
+        var probe = RawStatementBinder(statements.messageIDByKey, db: db)
+        probe.bind(key.sender)
+        probe.bind(key.interface)
+        probe.bind(key.messageID)
+        guard let id = try probe.runReturningInt64() else { return nil }
+        return try message(id: id)
     }
 
     func message(id: MessageRowID) throws -> MessageRecord? {
@@ -25,18 +34,7 @@ final class SQLiteTransaction: LedgerTransaction {
     }
 
     func insertMessage(_ message: NewMessage) throws -> MessageRowID {
-        if let key = message.key, try self.message(forKey: key) != nil {
-            throw LedgerStoreError("message key \(key.sender)/\(key.interface)/\(key.messageID) is already recorded")
-        }
-        var insert = RawStatementBinder(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO inbound_message (key_sender, key_interface, key_id, interface, sender, message_id, message_uuid,
-                        transport_message_id, received_at, first_received_at, attempt, entry_count, payload_digest, posted_count, state,
-                        state_changed_at, confirmation_uuid, confirmation_created_at, reference_id, reference_uuid,
-                        recipient_business_system_id, relates_to, is_test)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """), db: db)
+        var insert = RawStatementBinder(statements.insertMessage, db: db)
         insert.bind(message.key?.sender)
         insert.bind(message.key?.interface)
         insert.bind(message.key?.messageID)
@@ -59,7 +57,13 @@ final class SQLiteTransaction: LedgerTransaction {
         insert.bind(message.confirmation.recipientBusinessSystemID)
         insert.bind(message.confirmation.relatesTo)
         insert.bind(message.isTest)
-        try insert.run()
+        do {
+            try insert.run()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // The key's UNIQUE index: the caller should have admitted the message first.
+            throw LedgerStoreError(
+                "message key \(message.key.map { "\($0.sender)/\($0.interface)/\($0.messageID)" } ?? "-") is already recorded (\(error.message ?? ""))")
+        }
         return db.lastInsertedRowID
     }
 
@@ -94,13 +98,7 @@ final class SQLiteTransaction: LedgerTransaction {
     // MARK: Posting
 
     func takeDocumentNumber(companyCode: String, fiscalYear: Int, numberRange: String, first: Int64, last: Int64) throws -> Int64? {
-        var take = RawStatementBinder(
-            try db.cachedStatement(
-                sql: """
-                    UPDATE number_range_status SET next_number = next_number + 1
-                    WHERE company_code = ? AND fiscal_year = ? AND number_range = ? AND next_number <= ?
-                    RETURNING next_number - 1
-                    """), db: db)
+        var take = RawStatementBinder(statements.takeDocumentNumber, db: db)
         take.bind(companyCode)
         take.bind(fiscalYear)
         take.bind(numberRange)
@@ -231,16 +229,7 @@ final class SQLiteTransaction: LedgerTransaction {
     func insertJournalEntry(_ entry: NewJournalEntry) throws {
         let plan = entry.plan
         let key = entry.key
-        var row = RawStatementBinder(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO journal_entry (company_code, fiscal_year, document_number, fiscal_period, document_type, document_date,
-                        posting_date, transaction_currency, company_code_currency, original_reference_document_type,
-                        original_reference_document, logical_system, business_transaction_type, document_reference_id, header_text,
-                        reference1, reference2, created_by_user, posted_by, posted_at, inbound_message_id, entry_message_id,
-                        entry_message_uuid, ledger_group, ledgers, reverses, reversal_reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """), db: db)
+        var row = RawStatementBinder(statements.insertJournalEntry, db: db)
         row.bind(key.companyCode)
         row.bind(key.fiscalYear)
         row.bind(key.documentNumber)
@@ -269,14 +258,7 @@ final class SQLiteTransaction: LedgerTransaction {
         row.bind(plan.reversal?.original.description)
         row.bind(plan.reversal?.reason)
         try row.run()
-        let insertItem = try db.cachedStatement(
-            sql: """
-                INSERT INTO journal_entry_item (company_code, fiscal_year, document_number, line_number, account_type, gl_account,
-                    business_partner, debit_credit, amount_tc, amount_cc, tax_code, tax_base_tc, is_tax_line, item_text,
-                    assignment_reference, reference_document_item, cost_center, profit_center, value_date, due_calculation_base_date,
-                    net_payment_days, open_item_state, clearing_document, clearing_fiscal_year, clearing_date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        let insertItem = statements.insertJournalEntryItem
         for line in plan.lines {
             var item = RawStatementBinder(insertItem, db: db)
             item.bind(key.companyCode)
@@ -310,14 +292,11 @@ final class SQLiteTransaction: LedgerTransaction {
     }
 
     func recordEntries(_ entries: [EntryRecord], ofMessage id: MessageRowID) throws {
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO message_entry (message_id, entry_index, outcome, company_code, fiscal_year, document_number, log,
-                    entry_message_id, entry_message_uuid, confirmation_uuid, original_reference_document_type, logical_system, item)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        let insert = statements.insertEntryRecord
         // Recording again replaces (as the in-memory store does).
-        try db.cachedStatement(sql: "DELETE FROM message_entry WHERE message_id = ?").execute(arguments: [id])
+        var delete = RawStatementBinder(statements.deleteEntryRecords, db: db)
+        delete.bind(id)
+        try delete.run()
         var posted = 0
         for entry in entries {
             var row = RawStatementBinder(insert, db: db)
@@ -359,7 +338,10 @@ final class SQLiteTransaction: LedgerTransaction {
             if case .changed(_, let item) = entry.outcome { row.bind(item) } else { row.bind(nil as Int?) }
             try row.run()
         }
-        try db.cachedStatement(sql: "UPDATE inbound_message SET posted_count = ? WHERE id = ?").execute(arguments: [posted, id])
+        var update = RawStatementBinder(statements.setPostedCount, db: db)
+        update.bind(posted)
+        update.bind(id)
+        try update.run()
         guard db.changesCount == 1 else { throw LedgerStoreError("no message \(id)") }
     }
 

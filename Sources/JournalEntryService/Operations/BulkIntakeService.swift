@@ -94,7 +94,7 @@ public final class BulkIntakeService: Sendable {
             transportMessageID: transportID, receivedAt: now, firstReceivedAt: now, attempt: 1, entryCount: checked.entryCount,
             payloadDigest: checked.digest, state: .accepted,
             confirmation: ConfirmationHeader(
-                uuid: UUID().uuidString.lowercased(), creationDateTime: now, referenceID: header.id, referenceUUID: header.uuid,
+                uuid: RandomUUID.lowercased(), creationDateTime: now, referenceID: header.id, referenceUUID: header.uuid,
                 recipientBusinessSystemID: header.senderBusinessSystemID, relatesTo: envelope.addressing.messageID),
             isTest: header.testDataIndicator)
         let payload = StoredPayload(body: request.body, contentType: request.contentType)

@@ -171,14 +171,16 @@ public struct MessageProcessor: Sendable {
         case .duplicate(let recorded):
             return .replayed(recorded, try transaction.entries(ofMessage: recorded.id))
         case .new(let firstReceivedAt, let attempt):
-            let id = try transaction.insertMessage(
-                NewMessage(
-                    key: message.key, interface: message.interface, sender: message.sender, messageID: message.messageID,
-                    messageUUID: message.messageUUID, transportMessageID: nil, receivedAt: message.receivedAt,
-                    firstReceivedAt: firstReceivedAt, attempt: attempt, entryCount: message.entries.count,
-                    payloadDigest: message.payloadDigest, state: .processed, confirmation: message.confirmation, isTest: false))
+            let new = NewMessage(
+                key: message.key, interface: message.interface, sender: message.sender, messageID: message.messageID,
+                messageUUID: message.messageUUID, transportMessageID: nil, receivedAt: message.receivedAt,
+                firstReceivedAt: firstReceivedAt, attempt: attempt, entryCount: message.entries.count,
+                payloadDigest: message.payloadDigest, state: .processed, confirmation: message.confirmation, isTest: false)
+            let id = try transaction.insertMessage(new)
             let records = try post(message.entries, ofMessage: id, sender: message.sender, postedAt: message.receivedAt, in: transaction)
-            return .processed(try transaction.message(id: id), records)
+            // Built from what was just written rather than read back: the writer's serial work is
+            // binding and stepping statements, nothing more.
+            return .processed(MessageRecord(inserted: new, id: id, postedCount: records.count { $0.outcome.isPosted }), records)
         }
     }
 

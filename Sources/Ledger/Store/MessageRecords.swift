@@ -410,3 +410,16 @@ public struct MessagePage: Sendable, Hashable {
         self.next = next
     }
 }
+
+extension MessageRecord {
+    /// The record of a message just inserted from `new` under row `id`, as the store holds it
+    /// now (no claim, state changed when received), with `postedCount` posted entries: what a
+    /// read-back would return, without reading back.
+    public init(inserted new: NewMessage, id: MessageRowID, postedCount: Int) {
+        self.init(
+            id: id, key: new.key, interface: new.interface, sender: new.sender, messageID: new.messageID, messageUUID: new.messageUUID,
+            transportMessageID: new.transportMessageID, receivedAt: new.receivedAt, firstReceivedAt: new.firstReceivedAt,
+            attempt: new.attempt, entryCount: new.entryCount, payloadDigest: new.payloadDigest, postedCount: postedCount, state: new.state,
+            stateChangedAt: new.receivedAt, claim: nil, confirmation: new.confirmation, isTest: new.isTest)
+    }
+}
