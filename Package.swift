@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "journal-gateway", targets: ["Gateway"]),
         .executable(name: "xml-bench", targets: ["XMLBench"]),
+        .executable(name: "pipeline-bench", targets: ["PipelineBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -142,6 +143,16 @@ let package = Package(
 
         // In-process parse + validate benchmark (see bench/run.sh).
         .executableTarget(name: "XMLBench", dependencies: ["JournalEntryService", "SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
+
+        // The sync posting path in one process, for instruction counts (see bench/callgrind.sh).
+        .executableTarget(
+            name: "PipelineBench",
+            dependencies: [
+                "JournalEntryService", "SOAPCore", "XMLCore", "Ledger", "LedgerSQLite", "GatewayConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "XMLCoreTests", dependencies: ["XMLCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPCoreTests", dependencies: ["SOAPCore", "XMLCore"], swiftSettings: swiftSettings),

@@ -32,6 +32,7 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlschemastypes.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------ */
@@ -342,6 +343,123 @@ static inline int cxml_has_element_child(const xmlNode *node) {
     for (const xmlNode *c = node->children; c != NULL; c = c->next)
         if (c->type == XML_ELEMENT_NODE) return 1;
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Canonical form of a subtree (for digests), written without one allocation per node    */
+/* ------------------------------------------------------------------------------------ */
+
+/** The names that get special treatment in a canonical form: a child `skip` of a `parent`
+ *  element is left out; the text of a child `fold` of a `parent` is trimmed of XML whitespace
+ *  and ASCII lower-cased. */
+typedef struct {
+    const char *parent;
+    const char *skip;
+    const char *fold;
+} cxml_canonical_rules;
+
+static inline void cxml_canon_bytes(xmlBufferPtr buf, const xmlChar *s, size_t len) {
+    char digits[24];
+    int n = 0;
+    size_t v = len;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v > 0);
+    char field[25];
+    for (int i = 0; i < n; i++) field[i] = digits[n - 1 - i];
+    field[n] = ':';
+    xmlBufferAdd(buf, (const xmlChar *)field, n + 1);
+    if (len > 0) xmlBufferAdd(buf, s, (int)len);
+}
+
+static inline void cxml_canon_field(xmlBufferPtr buf, const xmlChar *s) {
+    if (s == NULL) s = (const xmlChar *)"";
+    cxml_canon_bytes(buf, s, strlen((const char *)s));
+}
+
+static inline void cxml_canon_attribute(xmlBufferPtr buf, const xmlAttr *a) {
+    xmlBufferAdd(buf, (const xmlChar *)"A", 1);
+    cxml_canon_field(buf, a->ns != NULL ? a->ns->href : NULL);
+    cxml_canon_field(buf, a->name);
+    const xmlChar *simple = cxml_attr_simple_value(a);
+    if (simple != NULL) {
+        cxml_canon_field(buf, simple);
+    } else {
+        xmlChar *value = xmlNodeListGetString(a->doc, a->children, 1);
+        cxml_canon_field(buf, value);
+        cxml_free(value);
+    }
+}
+
+/* Attribute order by (namespace URI, local name), bytewise (UTF-8 order = code point order). */
+static inline int cxml_canon_attribute_before(const xmlAttr *x, const xmlAttr *y) {
+    const char *xn = x->ns != NULL && x->ns->href != NULL ? (const char *)x->ns->href : "";
+    const char *yn = y->ns != NULL && y->ns->href != NULL ? (const char *)y->ns->href : "";
+    int c = strcmp(xn, yn);
+    if (c != 0) return c < 0;
+    return strcmp((const char *)x->name, (const char *)y->name) < 0;
+}
+
+static inline int cxml_named(const xmlNode *n, const char *name) {
+    return name != NULL && n->name != NULL && strcmp((const char *)n->name, name) == 0;
+}
+
+/**
+ * Appends the canonical form of `element` to `buf`: length-prefixed fields (`E` element with
+ * namespace URI and local name, `A` attribute with namespace URI, local name and value, in
+ * (namespace, name) order, `T` text of an element without element children, `/` end), so no
+ * value can be mistaken for structure. Comments, whitespace between elements, prefixes and
+ * namespace declarations do not appear. Recursion is bounded by the parser's depth limit.
+ */
+static void cxml_canonical_form(xmlBufferPtr buf, const xmlNode *element, int parentIsSpecial, const cxml_canonical_rules *rules) {
+    if (parentIsSpecial && cxml_named(element, rules->skip)) return;
+    xmlBufferAdd(buf, (const xmlChar *)"E", 1);
+    cxml_canon_field(buf, element->ns != NULL ? element->ns->href : NULL);
+    cxml_canon_field(buf, element->name);
+    int attributes = 0;
+    for (const xmlAttr *a = element->properties; a != NULL; a = a->next) attributes++;
+    if (attributes > 1) {
+        const xmlAttr *stackSorted[16];
+        const xmlAttr **sorted = attributes <= 16 ? stackSorted : (const xmlAttr **)malloc(sizeof(xmlAttr *) * (size_t)attributes);
+        if (sorted != NULL) {
+            int n = 0;
+            for (const xmlAttr *a = element->properties; a != NULL; a = a->next) {
+                int i = n++;
+                while (i > 0 && cxml_canon_attribute_before(a, sorted[i - 1])) { sorted[i] = sorted[i - 1]; i--; }
+                sorted[i] = a;
+            }
+            for (int i = 0; i < n; i++) cxml_canon_attribute(buf, sorted[i]);
+            if (sorted != stackSorted) free((void *)sorted);
+        }
+    } else if (attributes == 1) {
+        cxml_canon_attribute(buf, element->properties);
+    }
+    if (cxml_has_element_child(element)) {
+        int special = cxml_named(element, rules->parent);
+        for (const xmlNode *c = element->children; c != NULL; c = c->next)
+            if (c->type == XML_ELEMENT_NODE) cxml_canonical_form(buf, c, special, rules);
+    } else {
+        xmlBufferAdd(buf, (const xmlChar *)"T", 1);
+        const xmlChar *simple = cxml_single_text_child(element);
+        xmlChar *content = simple == NULL ? xmlNodeGetContent(element) : NULL;
+        const xmlChar *text = simple != NULL ? simple : (content != NULL ? content : (const xmlChar *)"");
+        if (parentIsSpecial && cxml_named(element, rules->fold)) {
+            size_t start = 0, end = strlen((const char *)text);
+            while (start < end && cxml_is_xml_space(text[start])) start++;
+            while (end > start && cxml_is_xml_space(text[end - 1])) end--;
+            xmlChar *folded = (xmlChar *)malloc(end - start + 1);
+            if (folded != NULL) {
+                for (size_t i = start; i < end; i++) {
+                    xmlChar c = text[i];
+                    folded[i - start] = (c >= 'A' && c <= 'Z') ? (xmlChar)(c + 32) : c;
+                }
+                cxml_canon_bytes(buf, folded, end - start);
+                free(folded);
+            }
+        } else {
+            cxml_canon_field(buf, text);
+        }
+        cxml_free(content);
+    }
+    xmlBufferAdd(buf, (const xmlChar *)"/", 1);
 }
 
 #endif /* CLIBXML2_SHIM_H */

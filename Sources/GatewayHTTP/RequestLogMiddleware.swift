@@ -144,6 +144,8 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     /// Client-supplied text made safe for a log line: control characters become `?`, and it is cut at `limit` characters.
     static func sanitized(_ text: String, limit: Int) -> String {
+        // The usual case, printable ASCII within the limit, is the text itself.
+        if text.utf8.count <= limit && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         var result = ""
         for (index, character) in text.enumerated() {
             if index == limit {

@@ -170,19 +170,27 @@ public struct ConfirmationWriter: Sendable {
         into out: inout String, uuid: String, referenceID: String?, referenceUUID: String?, creationDateTime: String, sender: String?,
         recipient: String?
     ) {
-        out += "<MessageHeader><UUID>\(uuid)</UUID>"
+        out += "<MessageHeader><UUID>"
+        out += uuid
+        out += "</UUID>"
         if let referenceID { element("ReferenceID", referenceID, into: &out) }
         if let referenceUUID { element("ReferenceUUID", referenceUUID, into: &out) }
-        out += "<CreationDateTime>\(creationDateTime)</CreationDateTime>"
+        out += "<CreationDateTime>"
+        out += creationDateTime
+        out += "</CreationDateTime>"
         if let sender { element("SenderBusinessSystemID", sender, into: &out) }
         if let recipient { element("RecipientBusinessSystemID", recipient, into: &out) }
         out += "</MessageHeader>"
     }
 
     private func documentKey(into out: inout String, number: String, companyCode: String, fiscalYear: String) {
-        out += "<JournalEntryCreateConfirmation><AccountingDocument>\(number)</AccountingDocument>"
+        out += "<JournalEntryCreateConfirmation><AccountingDocument>"
+        out += number
+        out += "</AccountingDocument>"
         element("CompanyCode", companyCode, into: &out)
-        out += "<FiscalYear>\(fiscalYear)</FiscalYear></JournalEntryCreateConfirmation>"
+        out += "<FiscalYear>"
+        out += fiscalYear
+        out += "</FiscalYear></JournalEntryCreateConfirmation>"
     }
 
     private func unpostedKey(into out: inout String) {
@@ -192,9 +200,17 @@ public struct ConfirmationWriter: Sendable {
 
     private func log(into out: inout String, _ messages: [LedgerMessage]) {
         let maximum = messages.map(\.severity).max() ?? .information
-        out += "<Log><MaximumLogItemSeverityCode>\(maximum.rawValue)</MaximumLogItemSeverityCode>"
+        out += "<Log><MaximumLogItemSeverityCode>"
+        out += String(maximum.rawValue)
+        out += "</MaximumLogItemSeverityCode>"
         for message in messages {
-            out += "<Item><TypeID>\(message.typeID)</TypeID><SeverityCode>\(message.severity.rawValue)</SeverityCode>"
+            out += "<Item><TypeID>"
+            out += message.id.number
+            out += "("
+            out += message.id.messageClass
+            out += ")</TypeID><SeverityCode>"
+            out += String(message.severity.rawValue)
+            out += "</SeverityCode>"
             element("Note", message.text, into: &out)
             out += "</Item>"
         }
@@ -202,8 +218,12 @@ public struct ConfirmationWriter: Sendable {
     }
 
     private func element(_ name: String, _ value: String, into out: inout String) {
-        out += "<\(name)>"
+        out += "<"
+        out += name
+        out += ">"
         XMLEscaping.appendEscapedText(value, to: &out)
-        out += "</\(name)>"
+        out += "</"
+        out += name
+        out += ">"
     }
 }

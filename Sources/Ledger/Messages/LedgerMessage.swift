@@ -60,7 +60,8 @@ public struct LedgerMessage: Sendable, Hashable, CustomStringConvertible {
         }
         while result.last == UInt8(ascii: " ") { result.removeLast() }
         let text = String(decoding: result, as: UTF8.self)
-        return text.count > 200 ? String(text.prefix(200)) : text
+        // 200 bytes are at most 200 characters: only longer texts need counting.
+        return result.count > 200 && text.count > 200 ? String(text.prefix(200)) : text
     }
 
     public var description: String { "\(typeID) \(text)" }
