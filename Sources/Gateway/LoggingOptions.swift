@@ -33,7 +33,7 @@ struct LoggingOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler
             switch format {
-            case .text: handler = StreamLogHandler.standardOutput(label: label)
+            case .text: handler = TextLogHandler(label: label)
             case .json: handler = JSONLogHandler(label: label)
             }
             handler.logLevel = level

@@ -286,6 +286,23 @@ enum LedgerSchema {
                         WHERE clearing_document IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v7-partial-indexes") { db in
+            // Indexes only over the rows that have the value: a G/L line has no business partner,
+            // a synchronous message usually no UUID and never a transport message ID, and an
+            // index entry per NULL cost the writer a B-tree insert for nothing. Lookups by value
+            // (`business_partner = ?`, `message_uuid = ?`, …) imply NOT NULL and still use them.
+            try db.execute(
+                sql: """
+                    DROP INDEX journal_entry_item_partner;
+                    CREATE INDEX journal_entry_item_partner ON journal_entry_item (business_partner, company_code)
+                        WHERE business_partner IS NOT NULL;
+                    DROP INDEX inbound_message_message_uuid;
+                    CREATE INDEX inbound_message_message_uuid ON inbound_message (message_uuid) WHERE message_uuid IS NOT NULL;
+                    DROP INDEX inbound_message_transport_id;
+                    CREATE INDEX inbound_message_transport_id ON inbound_message (transport_message_id)
+                        WHERE transport_message_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }
