@@ -1,47 +1,50 @@
 #!/usr/bin/env bash
-# Instructions per posted entry, end to end in the gateway process, counted by
-# valgrind --tool=callgrind (instruction counts repeat on a busy machine; seconds do not).
-#   bench/callgrind.sh [requests per case, default 400]
-# Starts the release gateway under callgrind with the demo configuration and a fresh SQLite ledger,
-# sends warm-up requests, zeroes the counters, sends N single-entry requests and N/10 50-entry bulks
-# (4 client threads, keep-alive, unique message IDs, every answer checked to be 605(RW)) and
-# prints the gateway's instructions per request and per posted entry, and its top functions.
+# Instructions per posted entry on the synchronous posting path, counted by valgrind's callgrind
+# (instruction counts repeat on a busy machine; seconds do not).
+#   bench/callgrind.sh [messages, default 60]
+# Runs pipeline-bench (envelope parse, XSD validation, decoding, posting rules, payload digest,
+# the durable SQLite write with group commit, the confirmation; no HTTP) under callgrind twice per
+# case, with N/3 and N messages (8 concurrent senders, unique message IDs, every entry posted),
+# and divides the difference by the entries of the extra messages, so start-up (schema
+# compilation, configuration, migrations) cancels out. Prints instructions per message and per
+# entry for single-entry messages (x10 the count) and 50-entry bulks, and the top functions of
+# the larger run, exclusive of callees.
+# PIPELINE_BENCH=<binary> measures another build of pipeline-bench (e.g. an older commit's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-400}
-PORT=${PORT:-18788}
+N=${1:-60}
 source scripts/setup-machine.sh
 command -v valgrind >/dev/null 2>&1 || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq valgrind >/dev/null; }
-swift build -c release --product journal-gateway >/dev/null
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'rm -rf "$WORK"' EXIT
+if [ -z "${PIPELINE_BENCH:-}" ]; then
+    swift build -c release --product pipeline-bench >/dev/null
+    PIPELINE_BENCH=.build/release/pipeline-bench
+fi
 python3 bench/make_messages.py "$WORK"
 # valgrind 3.19 cannot read the DWARF 5 that Swift writes: measure a copy without debug info
 # (function names come from the symbol table).
-objcopy --strip-debug .build/release/journal-gateway "$WORK/journal-gateway"
+objcopy --strip-debug "$PIPELINE_BENCH" "$WORK/pipeline-bench"
 
-measure() {
-    local name=$1 file=$2 count=$3 entries=$4
-    rm -f "$WORK"/ledger.sqlite* "$WORK"/callgrind.out*
-    valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" --dump-instr=no --collect-atstart=yes \
-        "$WORK/journal-gateway" serve --port "$PORT" --database "$WORK/ledger.sqlite" --config config/demo.json >"$WORK/server.log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
-    curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    python3 bench/send.py "$PORT" "$WORK/$file" 40 warm >/dev/null
-    callgrind_control --zero "$SERVER" >/dev/null
-    python3 bench/send.py "$PORT" "$WORK/$file" "$count" run
-    callgrind_control --dump="measured" "$SERVER" >/dev/null
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
-    local dump
-    dump=$(ls "$WORK"/callgrind.out* | xargs grep -l "measured" | head -1)
-    local total
-    total=$(callgrind_annotate "$dump" 2>/dev/null | grep -m1 "PROGRAM TOTALS" | sed -E 's/^ *([0-9,]+).*/\1/' | tr -d ,)
-    printf "%-24s %10d instructions/request  %9d instructions/entry  (%d requests, %d entries)\n" \
-        "$name" "$((total / count))" "$((total / (count * entries)))" "$count" "$((count * entries))"
-    callgrind_annotate --inclusive=no "$dump" 2>/dev/null | grep -E "^ *[0-9,]+ \(" | head -${TOP:-25} | sed -E 's/^/    /' | cut -c1-160
+count() { # file messages -> total instructions
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.$2.out" "$WORK/pipeline-bench" . "$WORK/$1" "$2" 8 >/dev/null 2>"$WORK/valgrind.log" \
+        || { cat "$WORK/valgrind.log" >&2; exit 1; }
+    callgrind_annotate "$WORK/cg.$2.out" >"$WORK/annotate.txt" 2>/dev/null
+    grep -m1 "PROGRAM TOTALS" "$WORK/annotate.txt" | sed -E 's/^ *([0-9,]+).*/\1/' | tr -d ,
 }
 
-echo "==> callgrind, release build, $(nproc) cores (instructions, not time)"
-measure "single entry (2 items)" single.xml "$N" 1
-measure "bulk of 50 entries" bulk50.xml "$((N / 10))" 50
+measure() {
+    local name=$1 file=$2 messages=$3 entries=$4
+    local small=$((messages / 3))
+    local a b
+    a=$(count "$file" "$small")
+    b=$(count "$file" "$messages")
+    local per_message=$(((b - a) / (messages - small)))
+    printf "%-24s %10d instructions/message  %9d instructions/entry\n" "$name" "$per_message" "$((per_message / entries))"
+    callgrind_annotate --inclusive=no "$WORK/cg.$messages.out" >"$WORK/annotate.txt" 2>/dev/null
+    grep -E "^ *[0-9,]+ \(" "$WORK/annotate.txt" | sed -n "1,${TOP:-12}p" | sed -E 's/\[[^]]*\]$//; s/^/    /' | cut -c1-150
+}
+
+echo "==> callgrind: instructions on the sync posting path (pipeline-bench, no HTTP), $PIPELINE_BENCH"
+measure "single entry (2 items)" single.xml "$((N * 10))" 1
+measure "bulk of 50 entries" bulk50.xml "$N" 50

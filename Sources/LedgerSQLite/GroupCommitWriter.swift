@@ -124,7 +124,8 @@ final class GroupCommitWriter: Sendable {
             try pool.writeWithoutTransaction { db in
                 let statements = try self.statements ?? WriterStatements(db)
                 self.statements = statements
-                try db.inTransaction(.immediate) {
+                try RawStatementBinder(statements.begin, db: db).run()
+                do {
                     let transaction = SQLiteTransaction(db: db, statements: statements)
                     for job in batch {
                         try RawStatementBinder(statements.savepoint, db: db).run()
@@ -140,7 +141,11 @@ final class GroupCommitWriter: Sendable {
                             bodyErrors.append(error)
                         }
                     }
-                    return .commit
+                    try RawStatementBinder(statements.commit, db: db).run()
+                } catch {
+                    // SQLite may have rolled back already (e.g. after SQLITE_FULL); otherwise undo it all.
+                    if db.isInsideTransaction { try? RawStatementBinder(statements.rollback, db: db).run() }
+                    throw error
                 }
             }
             commits.add(1, ordering: .relaxed)

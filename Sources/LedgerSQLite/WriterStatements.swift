@@ -8,6 +8,9 @@ import GRDB
 /// Less frequent statements (changes, clearings, the outbox) still go through the cache.
 /// Only the writer queue touches an instance.
 final class WriterStatements {
+    let begin: Statement
+    let commit: Statement
+    let rollback: Statement
     let savepoint: Statement
     let releaseSavepoint: Statement
     let rollbackToSavepoint: Statement
@@ -21,6 +24,9 @@ final class WriterStatements {
     let setPostedCount: Statement
 
     init(_ db: Database) throws {
+        begin = try db.makeStatement(sql: "BEGIN IMMEDIATE")
+        commit = try db.makeStatement(sql: "COMMIT")
+        rollback = try db.makeStatement(sql: "ROLLBACK")
         savepoint = try db.makeStatement(sql: "SAVEPOINT body")
         releaseSavepoint = try db.makeStatement(sql: "RELEASE SAVEPOINT body")
         rollbackToSavepoint = try db.makeStatement(sql: "ROLLBACK TO SAVEPOINT body")
