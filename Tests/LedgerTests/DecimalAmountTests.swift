@@ -266,6 +266,30 @@ struct DecimalAmountTests {
     }
 }
 
+@Suite("Formatting amounts and dates")
+struct AmountAndDateFormattingTests {
+    /// Amounts that fit 64 bits take a fast path; every other one the general one. Both agree
+    /// with the digits of the value, rounded half away from zero.
+    @Test("amounts at the edges of the 64-bit fast path, both signs, every fraction width")
+    func edges() {
+        let cases: [(Int128, Int, String)] = [
+            (0, 2, "0.00"), (1, 6, "0.000001"), (-1, 6, "-0.000001"), (1_250_000_000, 2, "1250.00"), (-1_250_500_000, 0, "-1251"),
+            (999_999, 0, "1"), (Int128(UInt64.max), 6, "18446744073709.551615"), (Int128(UInt64.max) + 1, 6, "18446744073709.551616"),
+            (-(Int128(UInt64.max) + 1), 2, "-18446744073709.55"), (Int128(100_000_000_000_000_000) * 1_000_000_000, 1, "100000000000000000000.0"),
+        ]
+        for (micros, digits, expected) in cases {
+            #expect(DecimalAmount(micros: micros).formatted(fractionDigits: digits) == expected, "\(micros) with \(digits) digits")
+        }
+        #expect(DecimalAmount(micros: -Int128(UInt64.max)).description == "-18446744073709.551615")
+    }
+
+    @Test("dates are YYYY-MM-DD with leading zeros")
+    func dates() {
+        #expect(LedgerDate(year: 2025, month: 3, day: 1)?.description == "2025-03-01")
+        #expect(LedgerDate(year: 987, month: 12, day: 31)?.description == "0987-12-31")
+    }
+}
+
 @Suite("ExchangeRateValue")
 struct ExchangeRateValueTests {
     @Test(

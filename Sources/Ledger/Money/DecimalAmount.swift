@@ -100,6 +100,11 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
         let value = rounded(toFractionDigits: fractionDigits)
         let negative = value.micros < 0
         let magnitude = negative ? -value.micros : value.micros
+        // Every amount a ledger line holds fits 64 bits: digits written straight into the string
+        // (amounts are formatted for every stored line and every confirmation).
+        if let small = UInt64(exactly: magnitude) {
+            return Self.format(small, negative: negative, fractionDigits: fractionDigits)
+        }
         let integerPart = magnitude / Self.unit
         var result = negative ? "-" : ""
         result += String(integerPart)
@@ -110,6 +115,40 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
             result += "." + digits
         }
         return result
+    }
+
+    private static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
+
+    /// `magnitude` micros (at most 6 fraction digits kept, already rounded) as text.
+    private static func format(_ magnitude: UInt64, negative: Bool, fractionDigits: Int) -> String {
+        var integerPart = magnitude / 1_000_000
+        var fraction = (magnitude % 1_000_000) / powersOfTen[scale - fractionDigits]
+        var integerDigits = 1
+        var rest = integerPart / 10
+        while rest > 0 {
+            integerDigits += 1
+            rest /= 10
+        }
+        let count = (negative ? 1 : 0) + integerDigits + (fractionDigits > 0 ? 1 + fractionDigits : 0)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = count
+            if fractionDigits > 0 {
+                for _ in 0..<fractionDigits {
+                    index -= 1
+                    buffer[index] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                    fraction /= 10
+                }
+                index -= 1
+                buffer[index] = UInt8(ascii: ".")
+            }
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(integerPart % 10)
+                integerPart /= 10
+            } while integerPart > 0
+            if negative { buffer[0] = UInt8(ascii: "-") }
+            return count
+        }
     }
 
     /// The shortest exact representation (`100`, `-0.5`, `12.345`).
