@@ -33,28 +33,52 @@ struct SOAPEndpoint: Sendable {
             return Self.fault(error.fault, version: error.fault.responseVersion, status: error.status, headers: error.headers)
         }
         let bytes = received.bytes, mediaType = received.mediaType, limits = xmlLimits
-        let envelope: SOAPEnvelope
-        do {
-            envelope = try await runner.run { () throws(SOAPFault) -> SOAPEnvelope in
-                try bytes.withUnsafeReadableBytes { raw throws(SOAPFault) in try SOAPEnvelope.parse(raw, limits: limits, mediaType: mediaType) }
+        let path = self.path, registry = self.registry, authorization = user.authorization
+        let contentType = request.headers[.contentType] ?? "", queryMessageID = Self.queryMessageID(request)
+        // One hand-off off the cooperative pool: parsing, dispatch and the operation's own
+        // blocking preparation (validation, decoding, rules) run together on the runner.
+        let dispatched: Dispatched
+        do throws(SOAPFault) {
+            dispatched = try await runner.run { () throws(SOAPFault) -> Dispatched in
+                let envelope = try bytes.withUnsafeReadableBytes { raw throws(SOAPFault) in
+                    try SOAPEnvelope.parse(raw, limits: limits, mediaType: mediaType)
+                }
+                let payload = envelope.payload
+                guard let operation = registry.operation(at: path, namespace: payload.namespaceURI, localName: payload.localName) else {
+                    let expected = registry.operations(at: path).map { "{\($0.rootNamespace)}\($0.rootElement) (\($0.interface))" }
+                    return .refused(
+                        SOAPFault(
+                            code: .sender,
+                            reason: "Body element \(payload.clarkName) is not accepted at \(path); expected " + expected.joined(separator: " or "),
+                            version: envelope.version))
+                }
+                var operationRequest = OperationRequest(
+                    envelope: envelope, authorization: authorization, body: operation.mode == .oneWay ? Array(bytes.readableBytesView) : [],
+                    contentType: contentType, queryMessageID: queryMessageID)
+                do throws(SOAPFault) {
+                    if let prepare = operation.prepare { operationRequest.prepared = try prepare(operationRequest) }
+                } catch {
+                    return .failed(error, envelope.version)
+                }
+                return .ready(operation, operationRequest)
             }
         } catch {
             return Self.fault(error, version: error.version ?? mediaType.version ?? .soap11)
         }
-        let payload = envelope.payload
-        guard let operation = registry.operation(at: path, namespace: payload.namespaceURI, localName: payload.localName) else {
-            let expected = registry.operations(at: path).map { "{\($0.rootNamespace)}\($0.rootElement) (\($0.interface))" }
-            let fault = SOAPFault(
-                code: .sender,
-                reason: "Body element \(payload.clarkName) is not accepted at \(path); expected " + expected.joined(separator: " or "),
-                version: envelope.version)
+        let operation: SOAPOperation
+        let operationRequest: OperationRequest
+        switch dispatched {
+        case .refused(let fault):
             context.requestLog.answered(with: fault)
-            return Self.fault(fault, version: envelope.version)
+            return Self.fault(fault, version: fault.responseVersion)
+        case .failed(let fault, let version):
+            context.requestLog.answered(with: fault)
+            return Self.fault(fault, version: version)
+        case .ready(let ready, let readyRequest):
+            operation = ready
+            operationRequest = readyRequest
         }
-        let operationRequest = OperationRequest(
-            envelope: envelope, authorization: user.authorization,
-            body: operation.mode == .oneWay ? Array(bytes.readableBytesView) : [],
-            contentType: request.headers[.contentType] ?? "", queryMessageID: Self.queryMessageID(request))
+        let envelope = operationRequest.envelope
         do {
             switch try await operation.handle(operationRequest) {
             case .confirmation(let result):
@@ -70,6 +94,13 @@ struct SOAPEndpoint: Sendable {
             context.requestLog.answered(with: error)
             return Self.fault(error, version: envelope.version)
         }
+    }
+
+    /// A parsed request: refused at dispatch, failed in its operation's preparation, or ready.
+    private enum Dispatched: Sendable {
+        case refused(SOAPFault)
+        case failed(SOAPFault, SOAPVersion)
+        case ready(SOAPOperation, OperationRequest)
     }
 
     /// `?MessageId=<GUID>` (the parameter name in any case, as SAP's runtime takes it).

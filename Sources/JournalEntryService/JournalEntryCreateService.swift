@@ -74,6 +74,16 @@ public final class JournalEntryCreateService: Sendable {
     /// Handles one request whose envelope was already parsed, and says what happened to it
     /// (for the request log and metrics).
     public func process(_ envelope: SOAPEnvelope, authorization: PostingAuthorization) async throws(SOAPFault) -> ServiceResult {
+        // Strict validation, decoding and the posting rules run on the blocking-work runner.
+        let message = try await runner.run { () throws(SOAPFault) -> InboundMessage in
+            try self.prepare(envelope, authorization: authorization)
+        }
+        return try await process(message, version: envelope.version)
+    }
+
+    /// The blocking part of a request (root element, strict validation, decoding, posting rules):
+    /// the message as the store takes it. Runs off the cooperative pool.
+    func prepare(_ envelope: SOAPEnvelope, authorization: PostingAuthorization) throws(SOAPFault) -> InboundMessage {
         let payload = envelope.payload
         guard payload.isNamed(Self.requestElement, namespaceURI: ConfirmationWriter.namespace) else {
             throw SOAPFault(
@@ -82,12 +92,12 @@ public final class JournalEntryCreateService: Sendable {
                     + "{\(ConfirmationWriter.namespace)}\(Self.requestElement)",
                 version: envelope.version)
         }
+        return try checkedMessage(envelope, authorization: authorization, receivedAt: UTCTimestamp.now())
+    }
 
-        // Strict validation, decoding and the posting rules run on the blocking-work runner.
-        let now = UTCTimestamp.now()
-        let message = try await runner.run { () throws(SOAPFault) -> InboundMessage in
-            try self.checkedMessage(envelope, authorization: authorization, receivedAt: now)
-        }
+    /// Records and posts a prepared message (or answers it from its checks, or replays it) and
+    /// renders the confirmation.
+    func process(_ message: InboundMessage, version: SOAPVersion) async throws(SOAPFault) -> ServiceResult {
         let writer = self.writer
         // A check run writes nothing: no replay lookup, no transaction, no fsync.
         if message.isTestMessage {
@@ -117,12 +127,12 @@ public final class JournalEntryCreateService: Sendable {
                 var header = MessageHeaderFields()
                 header.id = message.messageID
                 header.uuid = message.messageUUID
-                throw Self.conflictFault(header, firstReceivedAt: firstReceivedAt, version: envelope.version)
+                throw Self.conflictFault(header, firstReceivedAt: firstReceivedAt, version: version)
             }
         } catch let fault as SOAPFault {
             throw fault
         } catch {
-            throw Self.internalFault(error, version: envelope.version, logger: logger)
+            throw Self.internalFault(error, version: version, logger: logger)
         }
     }
 
@@ -154,9 +164,13 @@ public final class JournalEntryCreateService: Sendable {
     public func operation(paths: [String]) -> SOAPOperation {
         SOAPOperation(
             interface: Self.interfaceName, paths: paths, rootElement: Self.requestElement, soapAction: Self.soapAction, mode: .synchronous,
-            wsdlFile: "JournalEntryCreateRequestConfirmation_In.wsdl"
+            wsdlFile: "JournalEntryCreateRequestConfirmation_In.wsdl",
+            prepare: { request throws(SOAPFault) in try self.prepare(request.envelope, authorization: request.authorization) }
         ) { request throws(SOAPFault) in
-            .confirmation(try await self.process(request.envelope, authorization: request.authorization))
+            if let message = request.prepared as? InboundMessage {
+                return .confirmation(try await self.process(message, version: request.envelope.version))
+            }
+            return .confirmation(try await self.process(request.envelope, authorization: request.authorization))
         }
     }
 

@@ -26,12 +26,19 @@ public struct SOAPOperation: Sendable {
     public var mode: Mode
     /// The WSDL file (under `WSDL/`) that describes it.
     public var wsdlFile: String
+    /// Blocking work on the parsed request (validation, decoding, rules) that the HTTP layer runs
+    /// right after parsing, on the same thread off the cooperative pool, so that a request is
+    /// handed off once; its result reaches `handle` as ``OperationRequest/prepared``. `nil`: the
+    /// operation does all its work in `handle`.
+    public var prepare: (@Sendable (OperationRequest) throws(SOAPFault) -> any Sendable)?
     public var handle: @Sendable (OperationRequest) async throws(SOAPFault) -> OperationResponse
 
     public init(
         interface: String, paths: [String], rootNamespace: String = ConfirmationWriter.namespace, rootElement: String, soapAction: String,
-        mode: Mode, wsdlFile: String, handle: @escaping @Sendable (OperationRequest) async throws(SOAPFault) -> OperationResponse
+        mode: Mode, wsdlFile: String, prepare: (@Sendable (OperationRequest) throws(SOAPFault) -> any Sendable)? = nil,
+        handle: @escaping @Sendable (OperationRequest) async throws(SOAPFault) -> OperationResponse
     ) {
+        self.prepare = prepare
         self.interface = interface
         self.paths = paths
         self.rootNamespace = rootNamespace
@@ -52,6 +59,9 @@ public struct OperationRequest: Sendable {
     public var contentType: String
     /// The transport message ID from the URL (`?MessageId=`), if any.
     public var queryMessageID: String?
+    /// What the operation's ``SOAPOperation/prepare`` made of this request, when it has one and
+    /// the HTTP layer ran it.
+    public var prepared: (any Sendable)?
 
     public init(envelope: SOAPEnvelope, authorization: PostingAuthorization, body: [UInt8], contentType: String, queryMessageID: String?) {
         self.envelope = envelope
