@@ -283,6 +283,17 @@ struct AmountAndDateFormattingTests {
         #expect(DecimalAmount(micros: -Int128(UInt64.max)).description == "-18446744073709.551615")
     }
 
+    @Test("trimming drops ASCII blanks (space, tab, line feed, carriage return) at both ends only")
+    func trimming() {
+        #expect(" \t\n 12.50 \r\n".trimmingASCIIWhitespace() == "12.50")
+        #expect("Miete März".trimmingASCIIWhitespace() == "Miete März")
+        #expect("  Zürich\u{00A0}".trimmingASCIIWhitespace() == "Zürich\u{00A0}")
+        #expect(" \n\t ".trimmingASCIIWhitespace() == "")
+        #expect("".trimmingASCIIWhitespace() == "")
+        let slice = "[ a b ]".dropFirst().dropLast()
+        #expect(slice.trimmingASCIIWhitespace() == "a b")
+    }
+
     @Test("dates are YYYY-MM-DD with leading zeros")
     func dates() {
         #expect(LedgerDate(year: 2025, month: 3, day: 1)?.description == "2025-03-01")

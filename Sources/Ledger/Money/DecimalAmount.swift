@@ -29,6 +29,9 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
     ///
     /// Returns `nil` for anything else, for more than six *significant* fractional digits
     /// (trailing zeros are fine) and for values whose magnitude does not fit 32 integer digits.
+    /// 10^32: amounts have at most 32 integer digits.
+    private static let integerLimit: Int128 = Int128(10).power(32)
+
     public init?(parsing text: some StringProtocol) {
         var utf8 = Substring(text).utf8[...]
         while let first = utf8.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { utf8 = utf8.dropFirst() }
@@ -61,7 +64,7 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
                 }
             } else {
                 integerPart = integerPart * 10 + digit
-                if integerPart >= Int128(10).power(32) { return nil }
+                if integerPart >= Self.integerLimit { return nil }
             }
         }
         guard sawDigit else { return nil }
@@ -312,9 +315,15 @@ extension Int128 {
 extension StringProtocol {
     /// The text without leading and trailing ASCII whitespace (what `xsd:token` ignores).
     public func trimmingASCIIWhitespace() -> Substring {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" { slice = slice.dropLast() }
-        return slice
+        // On the UTF-8 bytes (every decoded field goes through here): an ASCII blank is always a
+        // whole character boundary, so the slice is cut on valid indices.
+        let text = Substring(self)
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return text[start..<end]
     }
 }
