@@ -32,6 +32,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         Self.tuneAllocator()
+        SQLiteLedgerStore.tuneProcess()
         let logger = try logging.bootstrap()
         // One registry for the process: the gateway's metrics, the ledger writer's and any library's.
         let metrics = GatewayMetrics()

@@ -89,7 +89,9 @@ final class GroupCommitWriter: Sendable {
         }
         // Every job accepted before the flag was set is in the queue's current or enqueued drain;
         // the held statements are finalized before the connection closes.
-        queue.sync { statements = nil }
+        // (Finalized on the connection's own queue: with SQLite's per-connection mutex off,
+        // nothing may touch the connection from two threads at once.)
+        queue.sync { try? pool.writeWithoutTransaction { _ in statements = nil } }
         return wasOpen
     }
 

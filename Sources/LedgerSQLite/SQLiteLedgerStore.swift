@@ -28,7 +28,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     public init(
         path: String, masterData: MasterData, logger: Logger = Logger(label: "journal-gateway.sqlite"), metricsFactory: (any MetricsFactory)? = nil
     ) throws {
-        _ = Self.processTuning
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4
@@ -52,9 +51,17 @@ public final class SQLiteLedgerStore: LedgerStore {
             pool: pool, logger: logger, metrics: WriterMetrics(factory: metricsFactory ?? MetricsSystem.factory))
     }
 
-    /// SQLite's process-wide settings (no per-connection mutex, no allocation statistics),
-    /// applied before the first connection opens: GRDB serializes each connection on its own
-    /// queue, so SQLite's own locking on every call is pure cost on the writer.
+    /// Applies SQLite's process-wide settings for a server process: no per-connection mutex (GRDB
+    /// serializes each connection on its own queue, so SQLite's own locking on every call is pure
+    /// cost on the writer) and no allocation statistics (a global mutex around every allocation).
+    ///
+    /// `sqlite3_config` is not thread-safe and only works before SQLite is first used, so this is
+    /// the executable's decision, made first thing at start-up (`serve`); a process that does not
+    /// call it (the tests) runs with SQLite's defaults. Returns `false` when SQLite was already
+    /// in use and the defaults stay (which is safe).
+    @discardableResult
+    public static func tuneProcess() -> Bool { processTuning == 0 }
+
     private static let processTuning: Int32 = csqlite_tune_process()
 
     public func write<T: Sendable>(rows: Int, _ body: @escaping @Sendable (any LedgerTransaction) throws -> T) async throws -> T {

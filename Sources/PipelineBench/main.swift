@@ -24,6 +24,7 @@ guard arguments.count >= 4, let count = Int(arguments[3]) else {
 let senders = arguments.count > 4 ? Int(arguments[4]) ?? 4 : 4
 let root = arguments[1]
 XMLLibrary.initialize()
+SQLiteLedgerStore.tuneProcess()  // as `serve` does
 let (configuration, masterData) = try GatewayConfiguration.load(path: root + "/config/demo.json", checks: [])
 let schema = try XSDSchema(path: root + "/Schemas/JournalEntryCreate.xsd")
 // The request bytes around the message ID, split once (Foundation's string replacement on a
