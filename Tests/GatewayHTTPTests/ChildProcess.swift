@@ -22,26 +22,69 @@ final class ChildProcess: @unchecked Sendable {
         var waiters: [Waiter] = []
     }
 
-    private let process = Process()
-    private let pipe = Pipe()
+    private let childPID: pid_t
     private let state = Mutex(State())
     private let watchdog = Mutex<Task<Void, Never>?>(nil)
 
     /// Starts `executable` with `arguments`; the process is killed after `timeLimit` if still running.
+    ///
+    /// Spawned with `posix_spawn` directly, not Foundation's `Process`: on Linux its `run()` reads
+    /// `/proc/self/fd` with a 256-byte copy of each directory entry, which crashes the test process
+    /// now and then when an entry ends a page (swift-corelibs-foundation PR #5472, Swift 6.3.1).
+    /// The child gets standard input from /dev/null, standard output and error on one pipe, no
+    /// other file descriptor of the test process, the default signal handlers and an empty mask.
     init(executable: String, arguments: [String], environment: [String: String]? = nil, timeLimit: Duration = .seconds(120)) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { [weak self] process in
-            self?.update { $0.exit = Exit(status: process.terminationStatus, reason: process.terminationReason) }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ChildProcessError("pipe failed: errno \(errno)") }
+        // Close-on-exec, so that no other child spawned meanwhile keeps the write end open.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        ChildProcess.closeFrom3(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
         }
-        try process.run()
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        close(fds[1])
+        guard spawned == 0 else {
+            close(fds[0])
+            throw ChildProcessError("posix_spawn \(executable) failed: \(String(cString: strerror(spawned)))")
+        }
+        childPID = pid
+        // The exit status, from a thread blocked in waitpid (never a cooperative-pool thread).
+        let waiter = Thread { [self, pid] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let signal = status & 0x7F
+            let exit = signal == 0 ? Exit(status: (status >> 8) & 0xFF, reason: .exit) : Exit(status: signal, reason: .uncaughtSignal)
+            update { $0.exit = exit }
+        }
+        waiter.name = "itest-child-wait"
+        waiter.start()
+        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         // Output is read with blocking reads on a dedicated thread (never on the cooperative pool,
         // and without FileHandle.readabilityHandler, whose dispatch source is fragile on Linux).
-        let reader = pipe.fileHandleForReading
         let thread = Thread { [self] in
             // A read can end inside a multi-byte UTF-8 character: keep its first bytes for the next read.
             var pending: [UInt8] = []
@@ -66,9 +109,8 @@ final class ChildProcess: @unchecked Sendable {
         }
         thread.name = "itest-child-output"
         thread.start()
-        let pid = process.processIdentifier
         watchdog.withLock {
-            $0 = Task { [weak self] in
+            $0 = Task { [weak self, pid] in
                 try? await Task.sleep(for: timeLimit)
                 // Only a process that is still ours and still running (its pid cannot have been reused).
                 if !Task.isCancelled, let self, self.state.withLock({ $0.exit == nil }) { kill(pid, SIGKILL) }
@@ -76,10 +118,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { childPID }
     var log: String { state.withLock { $0.log } }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { kill(childPID, signal) }
+
+    /// Closes every descriptor from 3 up in the child (glibc's `posix_spawn_file_actions_addclosefrom_np`,
+    /// looked up at run time: Swift's Glibc module does not export it).
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
 
     /// Waits until the log matches `pattern` (returns the first capture group, or the whole
     /// match) or the process ends without it (returns nil).
@@ -126,6 +176,11 @@ final class ChildProcess: @unchecked Sendable {
         }
         for continuation in ready { continuation.resume() }
     }
+}
+
+struct ChildProcessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The `journal-gateway` executable of this build (`…/debug/journal-gateway`, next to the test bundle).
