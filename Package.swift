@@ -158,7 +158,9 @@ let package = Package(
         .testTarget(name: "SOAPCoreTests", dependencies: ["SOAPCore", "XMLCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerStoreConformance", "ConfirmationDelivery"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerSQLiteTests", dependencies: ["LedgerSQLite", "Ledger", "LedgerStoreConformance", "ConfirmationDelivery", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
+        // Child processes for the tests, without Foundation's Process (see Spawn.swift).
+        .target(name: "TestProcessSupport", path: "Tests/TestProcessSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestProcessSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfirmationDeliveryTests", dependencies: ["ConfirmationDelivery"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "Ledger"], swiftSettings: swiftSettings),
         .testTarget(
@@ -175,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "GatewayHTTPTests",
             dependencies: [
-                "GatewayHTTP", "GatewayConfig", "GatewayWorkers", "GatewayRuntime", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore", "CurlClient", "ConfirmationDelivery",
+                "GatewayHTTP", "GatewayConfig", "GatewayWorkers", "GatewayRuntime", "LedgerSQLite", "Ledger", "JournalEntryService", "XMLCore", "SOAPCore", "CurlClient", "ConfirmationDelivery", "TestProcessSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestProcessSupport
 
 /// A throwaway PKI made with the `openssl` command: a CA, a server certificate for 127.0.0.1 and
 /// a client certificate (`CN=GATEWAY`) of that CA, in a temporary directory.
@@ -42,12 +43,9 @@ struct TLSFiles: Sendable {
             printf 'extendedKeyUsage=clientAuth\\n' > client.ext
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext 2>/dev/null
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TLSReceiverError("openssl failed with \(process.terminationStatus)") }
+        let (pid, _) = try Spawn.start("/bin/sh", arguments: ["-c", script], output: .inherit)
+        let (status, _) = Spawn.waitForExit(pid)
+        guard status == 0 else { throw TLSReceiverError("openssl failed with \(status)") }
         return TLSFiles(directory: directory)
     }
 }
@@ -67,7 +65,7 @@ struct TLSAnswer: Decodable {
 /// certificate of the test CA get through the handshake.
 final class TLSReceiver: Sendable {
     let port: Int
-    private let process: Process
+    private let pid: pid_t
 
     init(files: TLSFiles, requireClientCertificate: Bool = false) throws {
         let script = """
@@ -106,18 +104,14 @@ final class TLSReceiver: Sendable {
             print(server.server_address[1], flush=True)
             server.serve_forever()
             """
-        let output = Pipe()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", script, files.serverCertificate, files.serverKey, files.caCertificate, requireClientCertificate ? "1" : "0",
-        ]
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (pid, output) = try Spawn.start(
+            "/usr/bin/env",
+            arguments: ["python3", "-c", script, files.serverCertificate, files.serverKey, files.caCertificate, requireClientCertificate ? "1" : "0"],
+            output: .pipeDiscardingErrors)
+        self.pid = pid
         // The first line is the port.
         var line: [UInt8] = []
-        let handle = output.fileHandleForReading
+        let handle = FileHandle(fileDescriptor: output!, closeOnDealloc: true)
         while true {
             let byte = handle.readData(ofLength: 1)
             guard let first = byte.first else { break }
@@ -125,7 +119,8 @@ final class TLSReceiver: Sendable {
             line.append(first)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
+            kill(pid, SIGKILL)
+            _ = Spawn.waitForExit(pid)
             throw TLSReceiverError("the HTTPS receiver did not start")
         }
         self.port = port
@@ -136,8 +131,8 @@ final class TLSReceiver: Sendable {
     /// Kills the receiver (SIGKILL: a child of a test thread may have inherited a mask that
     /// blocks SIGTERM) and reaps it.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(pid, SIGKILL)
+        _ = Spawn.waitForExit(pid)
     }
 }
 

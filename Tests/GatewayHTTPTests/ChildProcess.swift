@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestProcessSupport
 
 /// A child process whose stdout and stderr are collected into one log, with async waits that
 /// never block a thread of the cooperative pool (no `waitUntilExit`).
@@ -26,63 +27,20 @@ final class ChildProcess: @unchecked Sendable {
     private let state = Mutex(State())
     private let watchdog = Mutex<Task<Void, Never>?>(nil)
 
-    /// Starts `executable` with `arguments`; the process is killed after `timeLimit` if still running.
-    ///
-    /// Spawned with `posix_spawn` directly, not Foundation's `Process`: on Linux its `run()` reads
-    /// `/proc/self/fd` with a 256-byte copy of each directory entry, which crashes the test process
-    /// now and then when an entry ends a page (swift-corelibs-foundation PR #5472, Swift 6.3.1).
-    /// The child gets standard input from /dev/null, standard output and error on one pipe, no
-    /// other file descriptor of the test process, the default signal handlers and an empty mask.
+    /// Starts `executable` (an absolute path) with `arguments`; the process is killed after
+    /// `timeLimit` if still running. Standard output and error are collected together; the child is
+    /// started by ``Spawn`` (not Foundation's `Process`, which crashes now and then on Linux).
     init(executable: String, arguments: [String], environment: [String: String]? = nil, timeLimit: Duration = .seconds(120)) throws {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw ChildProcessError("pipe failed: errno \(errno)") }
-        // Close-on-exec, so that no other child spawned meanwhile keeps the write end open.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        ChildProcess.closeFrom3(&actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        close(fds[1])
-        guard spawned == 0 else {
-            close(fds[0])
-            throw ChildProcessError("posix_spawn \(executable) failed: \(String(cString: strerror(spawned)))")
-        }
+        let (pid, output) = try Spawn.start(executable, arguments: arguments, environment: environment, output: .pipe)
         childPID = pid
         // The exit status, from a thread blocked in waitpid (never a cooperative-pool thread).
         let waiter = Thread { [self, pid] in
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let signal = status & 0x7F
-            let exit = signal == 0 ? Exit(status: (status >> 8) & 0xFF, reason: .exit) : Exit(status: signal, reason: .uncaughtSignal)
-            update { $0.exit = exit }
+            let (status, signalled) = Spawn.waitForExit(pid)
+            update { $0.exit = Exit(status: status, reason: signalled ? .uncaughtSignal : .exit) }
         }
         waiter.name = "itest-child-wait"
         waiter.start()
-        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        let reader = FileHandle(fileDescriptor: output!, closeOnDealloc: true)
         // Output is read with blocking reads on a dedicated thread (never on the cooperative pool,
         // and without FileHandle.readabilityHandler, whose dispatch source is fragile on Linux).
         let thread = Thread { [self] in
@@ -122,14 +80,6 @@ final class ChildProcess: @unchecked Sendable {
     var log: String { state.withLock { $0.log } }
 
     func signal(_ signal: Int32) { kill(childPID, signal) }
-
-    /// Closes every descriptor from 3 up in the child (glibc's `posix_spawn_file_actions_addclosefrom_np`,
-    /// looked up at run time: Swift's Glibc module does not export it).
-    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-    }
 
     /// Waits until the log matches `pattern` (returns the first capture group, or the whole
     /// match) or the process ends without it (returns nil).
@@ -176,11 +126,6 @@ final class ChildProcess: @unchecked Sendable {
         }
         for continuation in ready { continuation.resume() }
     }
-}
-
-struct ChildProcessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The `journal-gateway` executable of this build (`…/debug/journal-gateway`, next to the test bundle).
