@@ -5,7 +5,8 @@ import GRDBSQLite
 ///
 /// The group-commit writer inserts a few rows per journal entry at high rates; GRDB's
 /// `StatementArguments` boxes every value into an existential first, which showed up in
-/// profiles. This binder writes straight into the prepared statement GRDB caches for us.
+/// profiles. This binder writes straight into a prepared statement (one of ``WriterStatements``
+/// or one from GRDB's cache).
 /// Text is bound `SQLITE_TRANSIENT` (SQLite copies it), so no Swift buffer has to outlive the call.
 struct RawStatementBinder: ~Copyable {
     private let statement: OpaquePointer

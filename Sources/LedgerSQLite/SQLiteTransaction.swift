@@ -6,8 +6,10 @@ import Ledger
 /// The SQLite store's ``LedgerTransaction``: the primitives as SQL on the writer connection,
 /// inside the transaction (and savepoint) the group-commit writer opened for one body.
 ///
-/// Statements are prepared once per connection (`cachedStatement`); the rows written per
-/// journal entry go through ``RawStatementBinder``, which binds without boxing every value.
+/// The statements of every message (lookup by key, message, number, entry, items, outcomes) are
+/// the writer's ``WriterStatements``, prepared once and held for the connection's life; the rarer
+/// ones (changes, clearings, the outbox) come from GRDB's statement cache. Rows are bound through
+/// ``RawStatementBinder``, which binds without boxing every value.
 final class SQLiteTransaction: LedgerTransaction {
     private let db: Database
     private let statements: WriterStatements
