@@ -158,7 +158,7 @@ public enum GatewayApplication {
 
         tls?.warnIfExpiring(logger: logger)
         return Application(
-            router: router, server: .gateway(tls: tls, idleTimeout: settings.idleTimeout, logger: logger),
+            router: router, server: .gateway(tls: tls, idleTimeout: settings.idleTimeout, maximumBodyBytes: maximumRequestBytes, logger: logger),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "journal-gateway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)

@@ -43,9 +43,11 @@ extension TLSServerChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1, over TLS (with the gateway's handshake logging) when `tls` is given; a connection
-    /// idle for `idleTimeout` (nothing received, no answer in progress) is closed.
-    static func gateway(tls: TLSMaterial?, idleTimeout: Duration, logger: Logger) -> HTTPServerBuilder {
-        let configuration = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+    /// idle for `idleTimeout` (nothing received, no answer in progress) is closed; `Expect:
+    /// 100-continue` is answered at once for bodies up to `maximumBodyBytes` (``ExpectContinueHandler``).
+    static func gateway(tls: TLSMaterial?, idleTimeout: Duration, maximumBodyBytes: Int, logger: Logger) -> HTTPServerBuilder {
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ExpectContinueHandler(maximumBodyBytes: maximumBodyBytes)], idleTimeout: TimeAmount(idleTimeout))
         guard let tls else { return .http1(configuration: configuration) }
         return HTTPServerBuilder { responder in
             TLSServerChannel(base: HTTP1Channel(responder: responder, configuration: configuration), material: tls, logger: logger)

@@ -224,6 +224,37 @@ struct TransportStrictnessTests {
         }
     }
 
+    @Test("Expect: 100-continue is answered with 100 Continue before the body is sent; a declared body over the limit gets no 100")
+    func expectContinue() async throws {
+        try await withGateway { gateway in
+            let body = Array(freshMessage(headerText: "Expect continue").utf8)
+            let head = RawHTTP.head(
+                path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(body.count)"), ("Expect", "100-continue")])
+            // The head alone: the interim answer must come while the body is still held back (a
+            // client like curl would otherwise wait a second and then send it regardless).
+            let exchange = try await RawHTTP.exchangeHoldingBody(port: gateway.port, head: head, body: body, interimWait: 10)
+            #expect(exchange.interim.hasPrefix("HTTP/1.1 100 Continue"), "no 100 Continue before the body: \(exchange.interim)")
+            let reply = try #require(exchange.reply)
+            #expect(reply.status == 200, "\(reply)")
+            let confirmation = try Confirmation(try ResponseEnvelope(reply.body).payload)
+            let posted = try #require(confirmation.entries.first)
+            #expect(!posted.accountingDocument.trimmingCharacters(in: .whitespaces).isEmpty, "not posted: \(reply)")
+            #expect(try await gateway.journalEntry(posted.companyCode, posted.fiscalYear, posted.accountingDocument)?.documentHeaderText == "Expect continue")
+
+            // Over the limit by its Content-Length: no 100, so a waiting client never sends it.
+            let tooLarge = RawHTTP.head(
+                path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(64 * 1024 * 1024)"), ("Expect", "100-continue")])
+            let refused = try await RawHTTP.exchangeHoldingBody(port: gateway.port, head: tooLarge, body: nil, interimWait: 2)
+            #expect(!refused.interim.contains("100 Continue"), "\(refused.interim)")
+
+            // Without the expectation nothing changes: the final answer is the first.
+            let plainBody = Array(freshMessage(headerText: "No expectation").utf8)
+            let plain = RawHTTP.head(path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(plainBody.count)")])
+            let plainReply = try #require(try await RawHTTP.exchange(port: gateway.port, plain + plainBody))
+            #expect(plainReply.status == 200, "\(plainReply)")
+        }
+    }
+
     @Test("a charset parameter is honoured when the document is silent, refused when it contradicts the document or is unknown")
     func charsetParameter() async throws {
         try await withGateway { gateway in
@@ -320,6 +351,89 @@ enum RawHTTP {
                     continuation.resume(throwing: error)
                 }
             }.start()
+        }
+    }
+
+    /// What a client holding its body back sees: the bytes that came within `interimWait` seconds
+    /// of sending the head alone (an interim `100 Continue`, or nothing), then, when `body` is
+    /// given, the final reply to the body sent after them.
+    struct HeldExchange {
+        let interim: String
+        let reply: Reply?
+    }
+
+    static func exchangeHoldingBody(port: Int, head: [UInt8], body: [UInt8]?, interimWait: Int) async throws -> HeldExchange {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HeldExchange, any Error>) in
+            Thread {
+                do {
+                    let fd = try connected(port: port)
+                    defer { close(fd) }
+                    try sendAll(fd, head)
+                    var wait = timeval(tv_sec: interimWait, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+                    var interim: [UInt8] = []
+                    var buffer = [UInt8](repeating: 0, count: 65_536)
+                    while firstIndex(of: [13, 10, 13, 10], in: interim) == nil {
+                        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                        guard n > 0 else { break }
+                        interim += buffer[0..<n]
+                    }
+                    guard let body else {
+                        continuation.resume(returning: HeldExchange(interim: String(decoding: interim, as: UTF8.self), reply: nil))
+                        return
+                    }
+                    try sendAll(fd, body)
+                    #if canImport(Glibc)
+                    shutdown(fd, Int32(SHUT_WR))
+                    #else
+                    shutdown(fd, SHUT_WR)
+                    #endif
+                    var rest: [UInt8] = []
+                    var longWait = timeval(tv_sec: 60, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &longWait, socklen_t(MemoryLayout<timeval>.size))
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                        guard n > 0 else { break }
+                        rest += buffer[0..<n]
+                    }
+                    let interimEnd = (firstIndex(of: [13, 10, 13, 10], in: interim) ?? -4) + 4
+                    let headText = String(decoding: interim[..<max(0, interimEnd)], as: UTF8.self)
+                    let reply = try parse(Array(interim[max(0, interimEnd)...]) + rest)
+                    continuation.resume(returning: HeldExchange(interim: headText, reply: reply))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }.start()
+        }
+    }
+
+    private static func connected(port: Int) throws -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw Failure(description: "connect() to port \(port) failed: errno \(errno)")
+        }
+        return fd
+    }
+
+    private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { raw in send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "send() failed after \(sent) bytes: errno \(errno)") }
+            sent += n
         }
     }
 
