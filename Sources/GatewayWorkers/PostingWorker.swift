@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// 1. **Claim** (one transaction): an `accepted` message (or a `processing` one whose claim
 ///    expired: its worker stopped) becomes `processing`, held by this worker until the lease ends.
 /// 2. **Prepare** (no store; on the blocking-work runner): parse the stored request, decode it,
-///    check every entry against the posting rules.
+///    check every entry against the posting rules. A request this process's intake stored is
+///    taken already decoded from the ``AcceptedRequestHandOff`` instead of being parsed again.
 /// 3. **Post** (one transaction): if the claim still holds, post the entries (gapless numbers),
 ///    record their outcomes, mark the message `processed`, drop its stored request and enqueue
 ///    its confirmation delivery. Everything or nothing: no crash can post without confirming or
@@ -156,13 +157,19 @@ public final class PostingWorker: Service, Sendable {
     func post(_ message: MessageRecord, as claimer: String) async {
         let metadata: Logger.Metadata = ["message": "\(message.id)", "interface": "\(message.interface)", "sender": "\(message.sender)"]
         do {
+            let preparation = self.preparation
+            let authorization = self.authorization(message.sender)
+            if let decoded = preparation.handOff.take(message.id) {
+                // Decoded by this process's intake while it stored the request: not parsed again.
+                let prepared = await runner.run { preparation.prepare(message, decoded: decoded, authorization: authorization) }
+                try await finish(message, prepared: prepared, as: claimer)
+                return
+            }
             guard let payload = try await store.messagePayload(message.id) else {
                 logger.error("accepted message has no stored request; recording it as processed without entries", metadata: metadata)
                 try await finish(message, prepared: PreparedPosting(entries: [], problem: "no stored request"), as: claimer)
                 return
             }
-            let preparation = self.preparation
-            let authorization = self.authorization(message.sender)
             let prepared = await runner.run { preparation.prepare(message, payload: payload, authorization: authorization) }
             if let problem = prepared.problem {
                 logger.error("accepted message could not be read back: \(problem); recording it as processed without entries", metadata: metadata)

@@ -39,10 +39,13 @@ public struct PreparedPosting: Sendable {
 public struct AcceptedMessagePreparation: Sendable {
     let checks: EntryChecks
     let limits: XMLParseLimits
+    /// Requests this process's intake has stored, already decoded (see ``AcceptedRequestHandOff``).
+    public let handOff: AcceptedRequestHandOff
 
-    public init(rules: PostingRules, system: GatewaySystem, limits: XMLParseLimits) {
+    public init(rules: PostingRules, system: GatewaySystem, limits: XMLParseLimits, handOff: AcceptedRequestHandOff = AcceptedRequestHandOff()) {
         self.checks = EntryChecks(rules: rules, system: system)
         self.limits = limits
+        self.handOff = handOff
     }
 
     /// - Parameter authorization: the posting user's authorisation now (`nil` when the user is no
@@ -57,25 +60,40 @@ public struct AcceptedMessagePreparation: Sendable {
         } catch {
             return PreparedPosting(entries: [], problem: "the stored request no longer parses: \((error as? SOAPFault)?.reason ?? "\(error)")")
         }
-        let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
-        let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
-        // Decoded by the inbound interface: one decoder and one set of checks per service.
-        let decoded: Result<(entries: [EntrySubmission], header: MessageHeaderFields), BulkCreateRequestDecoder.DecodingProblems>
-        switch message.interface {
-        case JournalEntryOperations.bulkClearingInterface:
-            decoded = BulkClearingRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
-        case JournalEntryOperations.bulkChangeInterface:
-            decoded = BulkChangeRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
-        default:
-            decoded = BulkCreateRequestDecoder.decode(envelope.payload).map { (checks.submissions(for: $0, authorization: user), $0.messageHeader) }
-        }
-        switch decoded {
-        case .success(let (entries, header)):
-            var prepared = PreparedPosting(entries: entries, senderBusinessSystemID: header.senderBusinessSystemID, replyTo: replyTo)
-            prepared.soapVersion = envelope.version == .soap12 ? "1.2" : "1.1"
-            return prepared
+        switch Self.decode(envelope, interface: message.interface, entryCount: message.entryCount) {
+        case .success(let decoded):
+            return prepare(message, decoded: decoded, authorization: authorization)
         case .failure(let problems):
             return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
         }
+    }
+
+    /// Checks the entries of a request already decoded (by the intake, or from the stored request).
+    public func prepare(_ message: MessageRecord, decoded: DecodedAcceptedRequest, authorization: PostingAuthorization?) -> PreparedPosting {
+        let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
+        let entries: [EntrySubmission]
+        let header: MessageHeaderFields
+        switch decoded.body {
+        case .create(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
+        case .change(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
+        case .clearing(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
+        }
+        var prepared = PreparedPosting(entries: entries, senderBusinessSystemID: header.senderBusinessSystemID, replyTo: decoded.replyTo)
+        prepared.soapVersion = decoded.soapVersion == .soap12 ? "1.2" : "1.1"
+        return prepared
+    }
+
+    /// Decodes an accepted request of `interface` (one decoder per service); no rules, no store.
+    public static func decode(
+        _ envelope: SOAPEnvelope, interface: String, entryCount: Int
+    ) -> Result<DecodedAcceptedRequest, BulkCreateRequestDecoder.DecodingProblems> {
+        let replyTo = envelope.addressing.replyTo.flatMap { WSAddressing.isAnonymous($0) ? nil : $0 }
+        let body: Result<DecodedAcceptedRequest.Body, BulkCreateRequestDecoder.DecodingProblems>
+        switch interface {
+        case JournalEntryOperations.bulkClearingInterface: body = BulkClearingRequestDecoder.decode(envelope.payload).map { .clearing($0) }
+        case JournalEntryOperations.bulkChangeInterface: body = BulkChangeRequestDecoder.decode(envelope.payload).map { .change($0) }
+        default: body = BulkCreateRequestDecoder.decode(envelope.payload).map { .create($0) }
+        }
+        return body.map { DecodedAcceptedRequest(body: $0, replyTo: replyTo, soapVersion: envelope.version, entryCount: entryCount) }
     }
 }
