@@ -20,16 +20,43 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = HTTPResponsePart
 
     let maximumBodyBytes: Int
+    /// Requests whose heads arrived and whose responses have not ended (pipelined requests queue).
+    private var unanswered = 0
+    /// Of those, the ones (by position) that expect `100 Continue` and have not had it yet.
+    private var waitingForContinue: [Int] = []
+    private var answered = 0
 
     init(maximumBodyBytes: Int) {
         self.maximumBodyBytes = maximumBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let request) = unwrapInboundIn(data), Self.wantsContinue(request, maximumBodyBytes: maximumBodyBytes) {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        if case .head(let request) = unwrapInboundIn(data) {
+            let position = answered + unanswered
+            unanswered += 1
+            if Self.wantsContinue(request, maximumBodyBytes: maximumBodyBytes) {
+                if position == answered {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+                } else {
+                    // A pipelined request: its 100 must not come before the answers to the ones ahead of it.
+                    waitingForContinue.append(position)
+                }
+            }
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd: Bool
+        if case .end = unwrapOutboundIn(data) { isEnd = true } else { isEnd = false }
+        context.write(data, promise: promise)
+        guard isEnd, unanswered > 0 else { return }
+        unanswered -= 1
+        answered += 1
+        if waitingForContinue.first == answered {
+            waitingForContinue.removeFirst()
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
     }
 
     /// Whether `request` expects `100-continue` and may send its body (not over `maximumBodyBytes`).

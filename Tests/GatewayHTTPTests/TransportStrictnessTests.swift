@@ -247,6 +247,20 @@ struct TransportStrictnessTests {
             let refused = try await RawHTTP.exchangeHoldingBody(port: gateway.port, head: tooLarge, body: nil, interimWait: 2)
             #expect(!refused.interim.contains("100 Continue"), "\(refused.interim)")
 
+            // Pipelined behind a request without the expectation: its 100 comes after the answer
+            // to the request ahead of it, never before (the client would take it for that one's).
+            let aheadBody = Array(freshMessage(headerText: "Ahead in the pipeline").utf8)
+            let ahead = RawHTTP.head(path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(aheadBody.count)")]) + aheadBody
+            let behindBody = Array(freshMessage(headerText: "Behind in the pipeline").utf8)
+            let behind = RawHTTP.head(
+                path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(behindBody.count)"), ("Expect", "100-continue")])
+            let pipelined = try await RawHTTP.exchangeHoldingBody(
+                port: gateway.port, head: ahead + behind, body: behindBody, interimWait: 20, interimEnd: Array("100 Continue\r\n\r\n".utf8))
+            let firstAnswer = try #require(pipelined.interim.range(of: "HTTP/1.1 200"), "no answer to the first request: \(pipelined.interim)")
+            let continueLine = try #require(pipelined.interim.range(of: "HTTP/1.1 100 Continue"), "no 100 for the second: \(pipelined.interim)")
+            #expect(firstAnswer.lowerBound < continueLine.lowerBound, "100 Continue before the answer ahead of it")
+            #expect(pipelined.reply?.status == 200, "\(String(describing: pipelined.reply))")
+
             // Without the expectation nothing changes: the final answer is the first.
             let plainBody = Array(freshMessage(headerText: "No expectation").utf8)
             let plain = RawHTTP.head(path: ServicePaths.createSync, headers: soap11Headers + [("Content-Length", "\(plainBody.count)")])
@@ -362,7 +376,10 @@ enum RawHTTP {
         let reply: Reply?
     }
 
-    static func exchangeHoldingBody(port: Int, head: [UInt8], body: [UInt8]?, interimWait: Int) async throws -> HeldExchange {
+    /// `interimEnd`: the bytes that end the interim part (by default the end of the first head).
+    static func exchangeHoldingBody(
+        port: Int, head: [UInt8], body: [UInt8]?, interimWait: Int, interimEnd: [UInt8] = [13, 10, 13, 10]
+    ) async throws -> HeldExchange {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HeldExchange, any Error>) in
             Thread {
                 do {
@@ -373,7 +390,7 @@ enum RawHTTP {
                     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
                     var interim: [UInt8] = []
                     var buffer = [UInt8](repeating: 0, count: 65_536)
-                    while firstIndex(of: [13, 10, 13, 10], in: interim) == nil {
+                    while firstIndex(of: interimEnd, in: interim) == nil {
                         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                         guard n > 0 else { break }
                         interim += buffer[0..<n]
@@ -396,9 +413,9 @@ enum RawHTTP {
                         guard n > 0 else { break }
                         rest += buffer[0..<n]
                     }
-                    let interimEnd = (firstIndex(of: [13, 10, 13, 10], in: interim) ?? -4) + 4
-                    let headText = String(decoding: interim[..<max(0, interimEnd)], as: UTF8.self)
-                    let reply = try parse(Array(interim[max(0, interimEnd)...]) + rest)
+                    let end = firstIndex(of: interimEnd, in: interim).map { $0 + interimEnd.count } ?? 0
+                    let headText = String(decoding: interim[..<end], as: UTF8.self)
+                    let reply = try parse(Array(interim[end...]) + rest)
                     continuation.resume(returning: HeldExchange(interim: headText, reply: reply))
                 } catch {
                     continuation.resume(throwing: error)

@@ -38,7 +38,7 @@ public final class AcceptedRequestHandOff: Sendable {
     private let state = Mutex(State())
     public let maximumEntries: Int
 
-    public init(maximumEntries: Int = 50_000) {
+    public init(maximumEntries: Int = 20_000) {
         self.maximumEntries = maximumEntries
     }
 
