@@ -81,12 +81,23 @@ bulk_run() {
     done
 }
 
-# 1. The bulk alone (nothing else running): its timings and the gateway's peak memory.
-bulk_run
+# 1. The bulk alone (nothing else running), ROUNDS times one after the other (this machine is
+# noisy; the median is reported with every round): timings and the gateway's peak memory.
+ROUNDS=${ASYNC_ROUNDS:-3}
+ROUND_LINES=()
+CONFIRMED_TIMES=()
+for round in $(seq 1 "$ROUNDS"); do
+    bulk_run
+    r202=$(ms "$T0" "$T202"); rposted=$(ms "$T0" "$TPOSTED"); rconfirmed=$(ms "$T0" "$TCONFIRMED")
+    rposted_count=$(sqlite3 "$WORK/async.sqlite" "select posted_count from inbound_message where message_id = '$ID'" 2>/dev/null || echo "?")
+    CONFIRMED_TIMES+=("$rconfirmed")
+    ROUND_LINES+=("$(printf "  round %d: 202 after %s ms, all posted after %s ms, confirmation after %s ms (%s entries posted)" "$round" "$r202" "$rposted" "$rconfirmed" "$rposted_count")")
+    if [ "$round" = 1 ]; then A202=$r202; APOSTED=$rposted; POSTED=$rposted_count; fi
+done
 SIZE=$(stat -c %s "$WORK/bulk.xml")
-A202=$(ms "$T0" "$T202"); APOSTED=$(ms "$T0" "$TPOSTED"); ACONFIRMED=$(ms "$T0" "$TCONFIRMED")
-ARATE=$(python3 -c "print(f'{10000 / ($TCONFIRMED - $T0):.0f}')")
-POSTED=$(sqlite3 "$WORK/async.sqlite" "select posted_count from inbound_message where message_id = '$ID'" 2>/dev/null || echo "?")
+MEDIAN_CONFIRMED=$(printf "%s\n" "${CONFIRMED_TIMES[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR + 1) / 2)]}')
+ACONFIRMED=${CONFIRMED_TIMES[0]}
+ARATE=$(python3 -c "print(f'{10000 / ($MEDIAN_CONFIRMED / 1000):.0f}')")
 PEAK1=$(grep VmHWM /proc/$SERVER/status | awk '{print $2}')
 
 # 2. Sync single-entry load (wrk -c8) while a second bulk is taken and posted: the sync p99.
@@ -140,14 +151,18 @@ done
 PIPE_RATE=$(python3 -c "print(f'{$ACCEPTED / ($(now) - $TP0 + 5):.0f}')")
 
 echo "==> asynchronous bulk of 10,000 entries ($((SIZE / 1024 / 1024)) MB, HTTP $STATUS), durable commits, confirmation to a local receiver"
-printf "  first byte -> 202            %8s ms\n" "$A202"
-printf "  first byte -> all posted     %8s ms   (%s entries of the bulk in the ledger; polled every 20 ms)\n" "$APOSTED" "$POSTED"
-printf "  first byte -> confirmation   %8s ms   (%s entries/s end to end)\n" "$ACONFIRMED" "$ARATE"
-printf "  peak RSS of the gateway      %8s MB   (after the bulk; %s MB after a second bulk under sync load)\n" "$((PEAK1 / 1024))" "$((PEAK / 1024))"
+printf "%s\n" "${ROUND_LINES[@]}"
+printf "  first byte -> 202            %8s ms   (round 1)\n" "$A202"
+printf "  first byte -> all posted     %8s ms   (round 1; %s entries of the bulk in the ledger; polled every 20 ms)\n" "$APOSTED" "$POSTED"
+printf "  first byte -> confirmation   %8s ms   (median of %s rounds; %s entries/s end to end)\n" "$MEDIAN_CONFIRMED" "$ROUNDS" "$ARATE"
+printf "  peak RSS of the gateway      %8s MB   (after the bulks alone; %s MB after a further bulk under sync load)\n" "$((PEAK1 / 1024))" "$((PEAK / 1024))"
 printf "  sync single entries while a second bulk is taken: %s req/s, p99 %s ms (wrk -c8; that bulk: 202 after %s ms, confirmed after %s ms)\n" \
     "$SYNC_RPS" "$SYNC_P99" "$B202" "$BCONFIRMED"
 printf "  sync single entries alone:                        %s req/s, p99 %s ms (wrk -c8)\n" "$ALONE_RPS" "$ALONE_P99"
 printf "  confirmations delivered      %8s /s  (a backlog of %s confirmations handed back at once, one local receiver)\n" "$CONF_RATE" "$BACKLOG"
 printf "  one-entry messages end to end %7s /s  (%s posted by wrk -c16 for 5 s, each accepted, posted and confirmed)\n" "$PIPE_RATE" "$ACCEPTED"
 echo "==> in-process parse + XSD validate + decode of the same 10,000-entry document (xml-bench, 1 thread)"
-.build/release/xml-bench . "$WORK/bulk.xml" 3 1
+REFERENCE=$(.build/release/xml-bench . "$WORK/bulk.xml" 3 1 | grep '^RESULT')
+echo "$REFERENCE"
+REFERENCE_US=$(echo "$REFERENCE" | sed -E 's/.* us_per_message=([0-9.]+).*/\1/')
+python3 -c "print(f'  confirmation (median) / in-process time: {$MEDIAN_CONFIRMED * 1000 / $REFERENCE_US:.2f}x  (issue #8 target: at most 3x)')"

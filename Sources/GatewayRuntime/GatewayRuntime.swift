@@ -73,13 +73,12 @@ public struct GatewayRuntime: Sendable {
             let message = ConfirmationEnvelope.render(detail, target: delivery.target, writer: writer)
             return OutboundConfirmation(body: Array(message.body.utf8), contentType: message.contentType, soapAction: message.soapAction)
         }
-        // The intake leaves each request it stores decoded here for the posting worker.
-        let handOff = AcceptedRequestHandOff()
+        // The intake leaves each request it stores decoded and checked in its hand-off for the posting worker.
+        let preparation = AcceptedMessagePreparation(rules: PostingRules(masterData: masterData), system: system, limits: xmlLimits)
         let users = Dictionary(configuration.users.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         let postingWorker = PostingWorker(
             store: store, masterData: masterData,
-            preparation: AcceptedMessagePreparation(
-                rules: PostingRules(masterData: masterData), system: system, limits: xmlLimits, handOff: handOff),
+            preparation: preparation,
             authorization: { name in
                 users[name.uppercased()].map { user in
                     let codes = user.companyCodes.flatMap { $0.contains("*") ? nil : Set($0) }
@@ -98,7 +97,7 @@ public struct GatewayRuntime: Sendable {
             masterData: masterData, store: store, system: system, syncLimits: entryLimit,
             asyncIntake: .init(
                 limits: entryLimit, replyToPolicy: { user, address in routing.replyToRefusal(user: user, address: address) },
-                onAccepted: { postingWorker.wake() }, handOff: handOff),
+                onAccepted: { postingWorker.wake() }, preparation: preparation),
             runner: runner, logger: logger)
         let application = try GatewayApplication.make(
             settings: settings, store: store, operations: operations, runner: runner, logger: logger, metrics: metrics,

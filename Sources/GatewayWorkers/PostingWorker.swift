@@ -14,7 +14,7 @@ import ServiceLifecycle
 ///    expired: its worker stopped) becomes `processing`, held by this worker until the lease ends.
 /// 2. **Prepare** (no store; on the blocking-work runner): parse the stored request, decode it,
 ///    check every entry against the posting rules. A request this process's intake stored is
-///    taken already decoded from the ``AcceptedRequestHandOff`` instead of being parsed again.
+///    taken already decoded and checked from the ``AcceptedRequestHandOff`` instead.
 /// 3. **Post** (one transaction): if the claim still holds, post the entries (gapless numbers),
 ///    record their outcomes, mark the message `processed`, drop its stored request and enqueue
 ///    its confirmation delivery. Everything or nothing: no crash can post without confirming or
@@ -160,10 +160,11 @@ public final class PostingWorker: Service, Sendable {
             let preparation = self.preparation
             let authorization = self.authorization(message.sender)
             if let decoded = preparation.handOff.take(message.id) {
-                // Decoded by this process's intake while it stored the request: not parsed again.
-                let prepared = await runner.run { preparation.prepare(message, decoded: decoded, authorization: authorization) }
-                try await finish(message, prepared: prepared, as: claimer)
-                return
+                // Decoded and checked by this process's intake while it stored the request: not parsed again.
+                if let prepared = await runner.run({ preparation.prepare(message, decoded: decoded, authorization: authorization) }) {
+                    try await finish(message, prepared: prepared, as: claimer)
+                    return
+                }
             }
             guard let payload = try await store.messagePayload(message.id) else {
                 logger.error("accepted message has no stored request; recording it as processed without entries", metadata: metadata)

@@ -41,7 +41,7 @@ struct AcceptedRequestHandOffTests {
         let decoded = try AcceptedMessagePreparation.decode(envelope, interface: interface, entryCount: 1).get()
         let record = message(7, interface: interface, entries: 1)
         let user = PostingAuthorization(userName: "INTEGRATION", companyCodes: nil)
-        let fromHandOff = preparation.prepare(record, decoded: decoded, authorization: user)
+        let fromHandOff = try #require(preparation.prepare(record, decoded: decoded, authorization: user))
         let fromStore = preparation.prepare(record, payload: StoredPayload(body: Array(xml.utf8), contentType: contentType), authorization: user)
         #expect(fromStore.problem == nil)
         #expect(!fromStore.entries.isEmpty)
@@ -52,6 +52,34 @@ struct AcceptedRequestHandOffTests {
         #expect(fromHandOff.replyTo == fromStore.replyTo)
         #expect(fromHandOff.soapVersion == fromStore.soapVersion)
         #expect(fromHandOff.soapVersion == (envelope.version == .soap12 ? "1.2" : "1.1"))
+    }
+
+    @Test("entries the intake checked are posted as checked while the sender's authorisation is unchanged, else read from the store")
+    func checkedAtIntake() throws {
+        let xml = try Repository.fixture("create_bulk_mixed_soap11.xml")
+        let preparation = AcceptedMessagePreparation(
+            rules: PostingRules(masterData: try Repository.masterData()), system: GatewaySystem(systemID: "JGW", logicalSystem: "JGWCLNT100"),
+            limits: XMLParseLimits())
+        let interface = JournalEntryOperations.bulkCreateInterface
+        let everything = PostingAuthorization(userName: "INTEGRATION", companyCodes: nil)
+        let handed = try #require(
+            preparation.decodeAndCheck(try SOAPEnvelope.parse(xml), interface: interface, entryCount: 2, authorization: everything))
+        #expect(handed.body == nil, "the decoded request is not kept next to its checked entries")
+        let checked = try #require(handed.checked)
+        let record = message(9, interface: interface, entries: 2)
+
+        // Same authorisation: exactly the intake's entries (the same confirmation UUIDs), not checked again.
+        let reused = try #require(preparation.prepare(record, decoded: handed, authorization: everything))
+        #expect(reused.entries.map(\.confirmationUUID) == checked.entries.entries.map(\.confirmationUUID))
+        #expect(withoutConfirmationUUIDs(reused.entries) == withoutConfirmationUUIDs(
+            preparation.prepare(record, payload: StoredPayload(body: Array(xml.utf8), contentType: "text/xml"), authorization: everything).entries))
+
+        // Changed since (here: no longer allowed in 1010): nothing from the hand-off; the worker
+        // reads the stored request, and its entries are refused for the new authorisation.
+        let narrowed = PostingAuthorization(userName: "INTEGRATION", companyCodes: ["1710"])
+        #expect(preparation.prepare(record, decoded: handed, authorization: narrowed) == nil)
+        let fromStore = preparation.prepare(record, payload: StoredPayload(body: Array(xml.utf8), contentType: "text/xml"), authorization: narrowed)
+        #expect(fromStore.entries.allSatisfy { if case .reject = $0.action { true } else { false } })
     }
 
     private func withoutConfirmationUUIDs(_ entries: [EntrySubmission]) -> String {

@@ -62,18 +62,39 @@ public struct AcceptedMessagePreparation: Sendable {
         }
         switch Self.decode(envelope, interface: message.interface, entryCount: message.entryCount) {
         case .success(let decoded):
-            return prepare(message, decoded: decoded, authorization: authorization)
+            let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
+            return check(decoded, authorization: user)
         case .failure(let problems):
             return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
         }
     }
 
-    /// Checks the entries of a request already decoded (by the intake, or from the stored request).
-    public func prepare(_ message: MessageRecord, decoded: DecodedAcceptedRequest, authorization: PostingAuthorization?) -> PreparedPosting {
+    /// The entries of a request the intake handed over: as the intake checked them when the
+    /// sender's authorisation is unchanged, else checked again from the decoded request; `nil`
+    /// when neither is possible (then the stored request is read back).
+    public func prepare(_ message: MessageRecord, decoded: DecodedAcceptedRequest, authorization: PostingAuthorization?) -> PreparedPosting? {
         let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
+        if let checked = decoded.checked, checked.authorization == user { return checked.entries }
+        guard decoded.body != nil else { return nil }
+        return check(decoded, authorization: user)
+    }
+
+    /// The intake's part, side by side with storing the request: decode it and check its entries
+    /// for the sender's authorisation now (the worker reuses them while it is unchanged).
+    public func decodeAndCheck(
+        _ envelope: SOAPEnvelope, interface: String, entryCount: Int, authorization: PostingAuthorization
+    ) -> DecodedAcceptedRequest? {
+        guard var decoded = try? Self.decode(envelope, interface: interface, entryCount: entryCount).get() else { return nil }
+        decoded.checked = (check(decoded, authorization: authorization), authorization)
+        decoded.body = nil
+        return decoded
+    }
+
+    private func check(_ decoded: DecodedAcceptedRequest, authorization user: PostingAuthorization) -> PreparedPosting {
         let entries: [EntrySubmission]
         let header: MessageHeaderFields
         switch decoded.body {
+        case nil: (entries, header) = ([], MessageHeaderFields())
         case .create(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
         case .change(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
         case .clearing(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)

@@ -2,8 +2,9 @@ import Ledger
 import SOAPCore
 import Synchronization
 
-/// An accepted asynchronous request in decoded form, as the intake read it: what the posting
-/// worker would otherwise get by reading the stored request back and parsing it again.
+/// An accepted asynchronous request in decoded form, as the intake read it (and its entries
+/// checked): what the posting worker would otherwise get by reading the stored request back,
+/// parsing and checking it again.
 public struct DecodedAcceptedRequest: Sendable {
     /// The request, by its interface.
     public enum Body: Sendable {
@@ -12,12 +13,18 @@ public struct DecodedAcceptedRequest: Sendable {
         case clearing(BulkClearingRequest)
     }
 
-    public var body: Body
+    /// The decoded request; `nil` once its entries are ``checked`` (it is not kept twice: should the
+    /// sender's authorisation have changed by posting time, the worker reads the stored request).
+    public var body: Body?
     /// The request's `wsa:ReplyTo` address (not an anonymous one).
     public var replyTo: String?
     public var soapVersion: SOAPVersion
     /// Entries the request holds (what the hand-off counts against its bound).
     public var entryCount: Int
+    /// The entries already checked against the posting rules at intake, and the authorisation
+    /// they were checked for: the worker uses them when the sender's authorisation is still that
+    /// one (the rules depend on nothing else: master data and configuration are the process's).
+    public var checked: (entries: PreparedPosting, authorization: PostingAuthorization)?
 }
 
 /// Hands requests the intake has just stored, already parsed and decoded, to this process's

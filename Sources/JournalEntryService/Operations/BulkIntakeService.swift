@@ -42,14 +42,16 @@ public final class BulkIntakeService: Sendable {
     let limits: ServiceLimits
     let replyToPolicy: ReplyToPolicy
     let onAccepted: @Sendable () -> Void
-    let handOff: AcceptedRequestHandOff?
+    let preparation: AcceptedMessagePreparation?
     let logger: Logger
 
-    /// - Parameter handOff: where a stored request is left decoded for this process's posting
-    ///   worker (decoded while it is being stored); `nil`: the worker parses it from the store.
+    /// - Parameter preparation: the posting worker's preparation: a stored request is decoded and
+    ///   checked while it is being stored and left in its ``AcceptedMessagePreparation/handOff``
+    ///   for this process's worker; `nil`: the worker parses and checks it from the store.
     public init(
         operation: Operation, store: any LedgerStore, runner: any BlockingWorkRunner, limits: ServiceLimits,
-        replyToPolicy: @escaping ReplyToPolicy, onAccepted: @escaping @Sendable () -> Void, handOff: AcceptedRequestHandOff? = nil, logger: Logger
+        replyToPolicy: @escaping ReplyToPolicy, onAccepted: @escaping @Sendable () -> Void, preparation: AcceptedMessagePreparation? = nil,
+        logger: Logger
     ) {
         self.operation = operation
         self.store = store
@@ -57,7 +59,7 @@ public final class BulkIntakeService: Sendable {
         self.limits = limits
         self.replyToPolicy = replyToPolicy
         self.onAccepted = onAccepted
-        self.handOff = handOff
+        self.preparation = preparation
         self.logger = logger
     }
 
@@ -102,13 +104,14 @@ public final class BulkIntakeService: Sendable {
                 recipientBusinessSystemID: header.senderBusinessSystemID, relatesTo: envelope.addressing.messageID),
             isTest: header.testDataIndicator)
         let payload = StoredPayload(body: request.body, contentType: request.contentType)
-        // Decoded for the posting worker while the request is being stored (parsed once, not
-        // again after it was stored); on the runner, side by side with the store's write.
-        let interface = operation.interface, entryCount = checked.entryCount
+        // Decoded and checked for the posting worker while the request is being stored (parsed
+        // once, not again after it was stored); on the runner, side by side with the store's write.
+        let interface = operation.interface, entryCount = checked.entryCount, preparation = self.preparation
+        let authorization = request.authorization
         async let decoded: DecodedAcceptedRequest? =
-            handOff == nil
+            preparation == nil
             ? nil
-            : runner.run { try? AcceptedMessagePreparation.decode(envelope, interface: interface, entryCount: entryCount).get() }
+            : runner.run { preparation?.decodeAndCheck(envelope, interface: interface, entryCount: entryCount, authorization: authorization) }
         enum Stored: Sendable { case stored(MessageRowID), duplicate(MessageRecord), conflict(MessageRecord) }
         let stored: Stored
         do {
@@ -130,7 +133,7 @@ public final class BulkIntakeService: Sendable {
         }
         switch stored {
         case .stored(let id):
-            if let handOff, let decoded = await decoded { handOff.put(decoded, for: id) }
+            if let preparation, let decoded = await decoded { preparation.handOff.put(decoded, for: id) }
             onAccepted()
             return .accepted(IntakeResult(messageRowID: id, key: key, duplicate: false, entryCount: checked.entryCount))
         case .duplicate(let recorded):

@@ -40,17 +40,18 @@ public enum JournalEntryOperations {
         public var replyToPolicy: BulkIntakeService.ReplyToPolicy
         /// Called after a request was stored (wakes the posting worker).
         public var onAccepted: @Sendable () -> Void
-        /// Where stored requests are left decoded for this process's posting worker.
-        public var handOff: AcceptedRequestHandOff?
+        /// The posting worker's preparation: stored requests are left decoded and checked in its
+        /// hand-off for this process's worker.
+        public var preparation: AcceptedMessagePreparation?
 
         public init(
             limits: ServiceLimits, replyToPolicy: @escaping BulkIntakeService.ReplyToPolicy, onAccepted: @escaping @Sendable () -> Void,
-            handOff: AcceptedRequestHandOff? = nil
+            preparation: AcceptedMessagePreparation? = nil
         ) {
             self.limits = limits
             self.replyToPolicy = replyToPolicy
             self.onAccepted = onAccepted
-            self.handOff = handOff
+            self.preparation = preparation
         }
     }
 
@@ -73,23 +74,23 @@ public enum JournalEntryOperations {
                 interface: bulkClearingInterface, rootElement: BulkClearingRequestDecoder.rootElement, schema: clearingSchema,
                 entryElements: BulkClearingRequestDecoder.clearingElements),
             store: store, runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy, onAccepted: asyncIntake.onAccepted,
-            handOff: asyncIntake.handOff, logger: logger)
+            preparation: asyncIntake.preparation, logger: logger)
         let change = BulkIntakeService(
             operation: .init(
                 interface: bulkChangeInterface, rootElement: BulkChangeRequestDecoder.rootElement, schema: changeSchema,
                 entryElements: BulkChangeRequestDecoder.changeElements),
             store: store, runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy, onAccepted: asyncIntake.onAccepted,
-            handOff: asyncIntake.handOff, logger: logger)
+            preparation: asyncIntake.preparation, logger: logger)
         let sync = JournalEntryCreateService(
             schema: createSchema, masterData: masterData, store: store, system: system, limits: syncLimits, runner: runner, logger: logger)
         let bulk = BulkIntakeService(
             operation: .init(interface: bulkCreateInterface, rootElement: JournalEntryCreateService.requestElement, schema: createSchema),
             store: store, runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy,
-            onAccepted: asyncIntake.onAccepted, handOff: asyncIntake.handOff, logger: logger)
+            onAccepted: asyncIntake.onAccepted, preparation: asyncIntake.preparation, logger: logger)
         let ledger = BulkIntakeService(
             operation: .init(interface: bulkLedgerCreateInterface, rootElement: ledgerRequestElement, schema: ledgerSchema), store: store,
             runner: runner, limits: asyncIntake.limits, replyToPolicy: asyncIntake.replyToPolicy, onAccepted: asyncIntake.onAccepted,
-            handOff: asyncIntake.handOff, logger: logger)
+            preparation: asyncIntake.preparation, logger: logger)
         return OperationRegistry([
             sync.operation(paths: paths.createSync),
             SOAPOperation(
