@@ -70,7 +70,10 @@ public struct GatewayRuntime: Sendable {
             guard let detail = try await store.messageDetail(delivery.messageRowID) else {
                 throw ConfirmationRenderingError(description: "message \(delivery.messageRowID) of delivery \(delivery.id) is not in the store")
             }
-            let message = ConfirmationEnvelope.render(detail, target: delivery.target, writer: writer)
+            // On the blocking-work pool: a 10,000-entry confirmation is tens of milliseconds of
+            // string building, which would otherwise hold a thread of the cooperative pool.
+            let target = delivery.target
+            let message = await runner.run { ConfirmationEnvelope.render(detail, target: target, writer: writer) }
             return OutboundConfirmation(body: Array(message.body.utf8), contentType: message.contentType, soapAction: message.soapAction)
         }
         // The intake leaves each request it stores decoded and checked in its hand-off for the posting worker.
