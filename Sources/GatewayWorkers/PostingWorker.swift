@@ -159,7 +159,7 @@ public final class PostingWorker: Service, Sendable {
         do {
             let preparation = self.preparation
             let authorization = self.authorization(message.sender)
-            if let decoded = preparation.handOff.take(message.id) {
+            if let decoded = await preparation.handOff.take(message.id) {
                 // Decoded and checked by this process's intake while it stored the request: not parsed again.
                 if let prepared = await runner.run({ preparation.prepare(message, decoded: decoded, authorization: authorization) }) {
                     try await finish(message, prepared: prepared, as: claimer)

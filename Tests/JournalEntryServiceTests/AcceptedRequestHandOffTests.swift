@@ -86,31 +86,57 @@ struct AcceptedRequestHandOffTests {
         String(describing: entries).replacing(#/confirmationUUID: "[0-9a-f-]{36}"/#, with: "confirmationUUID: _")
     }
 
-    @Test("a decoded request is taken once; the hand-off keeps at most its bound of entries, dropping the oldest first")
-    func boundedAndTakenOnce() throws {
+    @Test("a request is taken once; the hand-off keeps at most its bound of entries, dropping the oldest first")
+    func boundedAndTakenOnce() async throws {
         let handOff = AcceptedRequestHandOff(maximumEntries: 10)
         let request = try decoded("create_bulk_mixed_soap11.xml", interface: JournalEntryOperations.bulkCreateInterface, entries: 4)
-        handOff.put(request, for: 1)
-        handOff.put(request, for: 2)
+        func store(_ id: MessageRowID, _ request: DecodedAcceptedRequest?) {
+            handOff.reserve(id)
+            handOff.fulfil(id, with: request)
+        }
+        store(1, request)
+        store(2, request)
         #expect(handOff.heldEntries == 8)
-        #expect(handOff.take(1) != nil)
-        #expect(handOff.take(1) == nil, "taken twice")
+        #expect(await handOff.take(1) != nil)
+        #expect(await handOff.take(1) == nil, "taken twice")
         #expect(handOff.heldEntries == 4)
 
-        // 4 + 4 + 4 > 10: the oldest still held (2) makes room for 4.
-        handOff.put(request, for: 3)
-        handOff.put(request, for: 4)
+        // 4 + 4 + 4 > 10: the oldest still held (2) makes room.
+        store(3, request)
+        store(4, request)
         #expect(handOff.heldEntries == 8)
-        #expect(handOff.take(2) == nil, "the oldest should have been dropped")
-        #expect(handOff.take(3) != nil)
-        #expect(handOff.take(4) != nil)
+        #expect(await handOff.take(2) == nil, "the oldest should have been dropped")
+        #expect(await handOff.take(3) != nil)
+        #expect(await handOff.take(4) != nil)
         #expect(handOff.heldEntries == 0)
 
-        // Larger than the whole bound: not kept (the worker reads it from the store).
+        // Larger than the whole bound, or nothing decoded: not kept (the worker reads the store).
         var large = request
         large.entryCount = 11
-        handOff.put(large, for: 5)
-        #expect(handOff.take(5) == nil)
+        store(5, large)
+        store(6, nil)
+        #expect(await handOff.take(5) == nil)
+        #expect(await handOff.take(6) == nil)
+        #expect(await handOff.take(7) == nil, "never reserved")
         #expect(handOff.heldEntries == 0)
+    }
+
+    @Test("a worker that claims a message still being decoded waits for the intake, and gets nothing when the intake gives up")
+    func waitsForTheIntake() async throws {
+        let handOff = AcceptedRequestHandOff()
+        let request = try decoded("create_bulk_mixed_soap11.xml", interface: JournalEntryOperations.bulkCreateInterface, entries: 2)
+        handOff.reserve(1)
+        async let taken = handOff.take(1)
+        try await Task.sleep(for: .milliseconds(50))
+        handOff.fulfil(1, with: request)
+        #expect(await taken?.entryCount == 2)
+        #expect(handOff.heldEntries == 0, "handed straight to the waiting worker, not kept")
+
+        // The storing transaction did not commit, or decoding failed: the waiting worker reads the store.
+        handOff.reserve(2)
+        async let givenUp = handOff.take(2)
+        try await Task.sleep(for: .milliseconds(50))
+        handOff.fulfil(2, with: nil)
+        #expect(await givenUp == nil)
     }
 }

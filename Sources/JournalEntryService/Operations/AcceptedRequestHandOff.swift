@@ -27,19 +27,36 @@ public struct DecodedAcceptedRequest: Sendable {
     public var checked: (entries: PreparedPosting, authorization: PostingAuthorization)?
 }
 
-/// Hands requests the intake has just stored, already parsed and decoded, to this process's
-/// posting worker, so that a large bulk is parsed once and not again after it was stored.
+/// Hands requests the intake has just stored, already parsed, decoded and checked, to this
+/// process's posting worker, so that a large bulk is parsed once and not again after it was stored.
+///
+/// The intake **reserves** a message's place inside the transaction that stores it (so before any
+/// worker can claim it) and **fulfils** it once its decoding, which runs side by side with the
+/// store's write, is done. A worker that claims a reserved message waits for that (at most the
+/// rest of one decoding) instead of parsing the request a second time.
 ///
 /// Only a shortcut: the stored request stays the truth. A message this process's worker does not
-/// find here (after a restart, when another gateway process claims it, or when the hand-off was
-/// full) is read back from the store and parsed as before. The hand-off holds at most
-/// `maximumEntries` entries in all; a request that would not fit is not kept, and the oldest
-/// requests are dropped when their messages are never claimed here.
+/// find here (after a restart, when another gateway process claims it, when decoding failed or the
+/// hand-off was full) is read back from the store and parsed as before. The hand-off holds at most
+/// `maximumEntries` entries of fulfilled requests in all; a request that would not fit is not
+/// kept, and the oldest are dropped when their messages are never claimed here.
 public final class AcceptedRequestHandOff: Sendable {
+    private enum Slot {
+        case pending(waiters: [CheckedContinuation<DecodedAcceptedRequest?, Never>])
+        case ready(DecodedAcceptedRequest)
+    }
+
     private struct State {
-        var requests: [MessageRowID: DecodedAcceptedRequest] = [:]
+        var slots: [MessageRowID: Slot] = [:]
+        /// Fulfilled requests, oldest first (what is dropped when the bound is reached).
         var order: [MessageRowID] = []
         var entries = 0
+
+        mutating func drop(_ id: MessageRowID, _ request: DecodedAcceptedRequest) {
+            slots[id] = nil
+            entries -= max(1, request.entryCount)
+            if let index = order.firstIndex(of: id) { order.remove(at: index) }
+        }
     }
 
     private let state = Mutex(State())
@@ -49,34 +66,75 @@ public final class AcceptedRequestHandOff: Sendable {
         self.maximumEntries = maximumEntries
     }
 
-    /// Keeps `request` for the message stored as `id`, dropping the oldest kept requests if needed.
-    public func put(_ request: DecodedAcceptedRequest, for id: MessageRowID) {
-        let size = max(1, request.entryCount)
-        guard size <= maximumEntries else { return }
+    /// Marks message `id` as being decoded by the intake (call inside the transaction that stores it).
+    public func reserve(_ id: MessageRowID) {
         state.withLock { state in
-            while state.entries + size > maximumEntries, !state.order.isEmpty {
-                let oldest = state.order.removeFirst()
-                if let dropped = state.requests.removeValue(forKey: oldest) { state.entries -= max(1, dropped.entryCount) }
-            }
-            if let replaced = state.requests.updateValue(request, forKey: id) {
-                state.entries -= max(1, replaced.entryCount)
-            } else {
+            if case .ready(let dropped) = state.slots[id] { state.drop(id, dropped) }
+            state.slots[id] = .pending(waiters: [])
+        }
+    }
+
+    /// Hands over the reserved message `id`: its decoded request, or `nil` when there is none
+    /// (decoding failed, or the transaction that stored it did not commit).
+    public func fulfil(_ id: MessageRowID, with request: DecodedAcceptedRequest?) {
+        let handed: (waiter: CheckedContinuation<DecodedAcceptedRequest?, Never>, others: [CheckedContinuation<DecodedAcceptedRequest?, Never>])? =
+            state.withLock { state in
+                guard case .pending(let waiters) = state.slots[id] else { return nil }
+                if let first = waiters.first {
+                    state.slots[id] = nil
+                    return (first, Array(waiters.dropFirst()))
+                }
+                guard let request, max(1, request.entryCount) <= maximumEntries else {
+                    state.slots[id] = nil
+                    return nil
+                }
+                let size = max(1, request.entryCount)
+                while state.entries + size > maximumEntries, let oldest = state.order.first {
+                    if case .ready(let dropped) = state.slots[oldest] { state.drop(oldest, dropped) } else { state.order.removeFirst() }
+                }
+                state.slots[id] = .ready(request)
                 state.order.append(id)
+                state.entries += size
+                return nil
             }
-            state.entries += size
+        guard let handed else { return }
+        handed.waiter.resume(returning: request)
+        for other in handed.others { other.resume(returning: nil) }
+    }
+
+    /// The request of message `id`, once (it is removed): at once when it is here, after the
+    /// intake's decoding when that is still running, `nil` when it is not here at all.
+    public func take(_ id: MessageRowID) async -> DecodedAcceptedRequest? {
+        enum Found { case ready(DecodedAcceptedRequest), pending, absent }
+        let found: Found = state.withLock { state in
+            switch state.slots[id] {
+            case .ready(let request):
+                state.drop(id, request)
+                return .ready(request)
+            case .pending: return .pending
+            case nil: return .absent
+            }
+        }
+        switch found {
+        case .ready(let request): return request
+        case .absent: return nil
+        case .pending:
+            return await withCheckedContinuation { continuation in
+                state.withLock { state in
+                    switch state.slots[id] {
+                    case .pending(let waiters):
+                        state.slots[id] = .pending(waiters: waiters + [continuation])
+                    case .ready(let request):
+                        state.drop(id, request)
+                        continuation.resume(returning: request)
+                    case nil:
+                        continuation.resume(returning: nil)
+                    }
+                }
+            }
         }
     }
 
-    /// The decoded request of message `id`, once (it is removed), or `nil` when it is not here.
-    public func take(_ id: MessageRowID) -> DecodedAcceptedRequest? {
-        state.withLock { state in
-            guard let request = state.requests.removeValue(forKey: id) else { return nil }
-            state.entries -= max(1, request.entryCount)
-            if let index = state.order.firstIndex(of: id) { state.order.remove(at: index) }
-            return request
-        }
-    }
-
-    /// Entries held now.
+    /// Entries of fulfilled requests held now.
     public var heldEntries: Int { state.withLock { $0.entries } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Ledger
 import Logging
 import SOAPCore
+import Synchronization
 import XMLCore
 
 /// The intake of SAP's asynchronous services (`JournalEntryBulkCreationRequest_In`,
@@ -108,12 +109,18 @@ public final class BulkIntakeService: Sendable {
         // once, not again after it was stored); on the runner, side by side with the store's write.
         let interface = operation.interface, entryCount = checked.entryCount, preparation = self.preparation
         let authorization = request.authorization
-        async let decoded: DecodedAcceptedRequest? =
-            preparation == nil
-            ? nil
-            : runner.run { preparation?.decodeAndCheck(envelope, interface: interface, entryCount: entryCount, authorization: authorization) }
+        let runner = self.runner
+        let decoding: Task<DecodedAcceptedRequest?, Never>? = preparation.map { preparation in
+            Task {
+                await runner.run { preparation.decodeAndCheck(envelope, interface: interface, entryCount: entryCount, authorization: authorization) }
+            }
+        }
         enum Stored: Sendable { case stored(MessageRowID), duplicate(MessageRecord), conflict(MessageRecord) }
         let stored: Stored
+        let handOff = preparation?.handOff
+        // The message's place in the hand-off is reserved in the transaction that stores it, so no
+        // worker can claim it before; it is fulfilled (or given up) whatever the write's outcome.
+        let reserved = Mutex<MessageRowID?>(nil)
         do {
             stored = try await store.write(rows: 2 + payload.body.count / 8192) { transaction in
                 switch try MessageProcessor.admit(key: key, payloadDigest: message.payloadDigest, receivedAt: now, in: transaction) {
@@ -125,15 +132,21 @@ public final class BulkIntakeService: Sendable {
                     message.attempt = attempt
                     let id = try transaction.insertMessage(message)
                     try transaction.insertPayload(payload, forMessage: id)
+                    if let handOff {
+                        handOff.reserve(id)
+                        reserved.withLock { $0 = id }
+                    }
                     return .stored(id)
                 }
             }
         } catch {
+            if let id = reserved.withLock({ $0 }) { handOff?.fulfil(id, with: nil) }
             throw JournalEntryCreateService.internalFault(error, version: envelope.version, logger: logger)
         }
         switch stored {
         case .stored(let id):
-            if let preparation, let decoded = await decoded { preparation.handOff.put(decoded, for: id) }
+            // The 202 does not wait for the decoding: the worker that claims the message does.
+            if let handOff, let decoding { Task { handOff.fulfil(id, with: await decoding.value) } }
             onAccepted()
             return .accepted(IntakeResult(messageRowID: id, key: key, duplicate: false, entryCount: checked.entryCount))
         case .duplicate(let recorded):
