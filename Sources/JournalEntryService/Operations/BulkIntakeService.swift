@@ -120,7 +120,8 @@ public final class BulkIntakeService: Sendable {
         let handOff = preparation?.handOff
         // The message's place in the hand-off is reserved in the transaction that stores it, so no
         // worker can claim it before; it is fulfilled (or given up) whatever the write's outcome.
-        let reserved = Mutex<MessageRowID?>(nil)
+        // (A body may run twice: when its batch fails, the writer runs each body again alone.)
+        let reserved = Mutex<[MessageRowID]>([])
         do {
             stored = try await store.write(rows: 2 + payload.body.count / 8192) { transaction in
                 switch try MessageProcessor.admit(key: key, payloadDigest: message.payloadDigest, receivedAt: now, in: transaction) {
@@ -134,15 +135,18 @@ public final class BulkIntakeService: Sendable {
                     try transaction.insertPayload(payload, forMessage: id)
                     if let handOff {
                         handOff.reserve(id)
-                        reserved.withLock { $0 = id }
+                        reserved.withLock { $0.append(id) }
                     }
                     return .stored(id)
                 }
             }
         } catch {
-            if let id = reserved.withLock({ $0 }) { handOff?.fulfil(id, with: nil) }
+            for id in reserved.withLock({ $0 }) { handOff?.fulfil(id, with: nil) }
             throw JournalEntryCreateService.internalFault(error, version: envelope.version, logger: logger)
         }
+        var storedID: MessageRowID?
+        if case .stored(let id) = stored { storedID = id }
+        for abandoned in reserved.withLock({ $0 }) where abandoned != storedID { handOff?.fulfil(abandoned, with: nil) }
         switch stored {
         case .stored(let id):
             // The 202 does not wait for the decoding: the worker that claims the message does.
