@@ -43,6 +43,8 @@ public struct GatewayRuntime: Sendable {
     public let postingWorker: PostingWorker
     public let dispatcher: ConfirmationDispatcher
     public let http: any Service
+    /// Where the intake leaves large requests decoded and checked for the posting worker.
+    public let handOff: AcceptedRequestHandOff
 
     /// In start order; a `ServiceGroup` shuts them down in reverse.
     public var services: [any Service] { [dispatcher, postingWorker, http] }
@@ -70,10 +72,14 @@ public struct GatewayRuntime: Sendable {
             guard let detail = try await store.messageDetail(delivery.messageRowID) else {
                 throw ConfirmationRenderingError(description: "message \(delivery.messageRowID) of delivery \(delivery.id) is not in the store")
             }
-            // On the blocking-work pool: a 10,000-entry confirmation is tens of milliseconds of
-            // string building, which would otherwise hold a thread of the cooperative pool.
+            // A large one on the blocking-work pool: a 10,000-entry confirmation is tens of
+            // milliseconds of string building, which would otherwise hold a thread of the
+            // cooperative pool; a small one costs less than the hand-off.
             let target = delivery.target
-            let message = await runner.run { ConfirmationEnvelope.render(detail, target: target, writer: writer) }
+            let message =
+                detail.entries.count < 100
+                ? ConfirmationEnvelope.render(detail, target: target, writer: writer)
+                : await runner.run { ConfirmationEnvelope.render(detail, target: target, writer: writer) }
             return OutboundConfirmation(body: Array(message.body.utf8), contentType: message.contentType, soapAction: message.soapAction)
         }
         // The intake leaves each request it stores decoded and checked in its hand-off for the posting worker.
@@ -105,7 +111,8 @@ public struct GatewayRuntime: Sendable {
         let application = try GatewayApplication.make(
             settings: settings, store: store, operations: operations, runner: runner, logger: logger, metrics: metrics,
             onServerRunning: onServerRunning)
-        return GatewayRuntime(operations: operations, postingWorker: postingWorker, dispatcher: dispatcher, http: application)
+        return GatewayRuntime(
+            operations: operations, postingWorker: postingWorker, dispatcher: dispatcher, http: application, handOff: preparation.handOff)
     }
 }
 

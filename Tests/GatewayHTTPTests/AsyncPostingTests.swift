@@ -1,6 +1,7 @@
 import ConfirmationDelivery
 import CurlClient
 import Foundation
+import JournalEntryService
 import Ledger
 import SOAPCore
 import Testing
@@ -87,6 +88,41 @@ struct AsyncPostingTests {
             let detail = try await gateway.waitForDelivery(try #require(request.messageID), .delivered)
             #expect(detail.entries.map(\.outcome.isPosted) == [true, false, false, true])
             #expect(detail.message.postedCount == 2)
+        }
+    }
+
+    @Test("a large bulk is handed from the intake to the posting worker decoded and checked, and posts and confirms like any other")
+    func largeBulkThroughTheHandOff() async throws {
+        try await withAsyncScenario { scenario in
+            let gateway = scenario.gateway
+            // Over the hand-off's 64 KiB threshold; every seventh entry unbalanced (rejected in place).
+            let specs = (0..<90).map { index in
+                index % 7 == 3
+                    ? EntrySpec(id: "LARGE-\(index)", lines: [.gl("65000000", "10.00"), .gl("11001000", "-9.00")])
+                    : EntrySpec.balanced(id: "LARGE-\(index)", amount: "\(index + 1).25")
+            }
+            let request = AsyncRequest(specs)
+            try #require(request.envelope().utf8.count >= 64 * 1024, "the bulk must be large enough to be handed over")
+            let before = gateway.handOff.handedOver
+            expectAccepted(try await gateway.postAsync(request, queryMessageID: newTransportID()))
+            let received = try await scenario.receiver.waitForRequests(1)
+            let entries = try expectConfirmation(received[0], confirming: request, sentTo: scenario.confirmationsURL).confirmation.entries
+            try #require(entries.count == 90)
+            #expect(entries.enumerated().allSatisfy { index, entry in
+                entry.typeIDs == (index % 7 == 3 ? ["609(RW)", "702(F5)"] : ["605(RW)"])
+            })
+            #expect(gateway.handOff.handedOver == before + 1, "the worker parsed the stored request instead of taking the intake's")
+            #expect(gateway.handOff.heldEntries == 0)
+            let detail = try await gateway.waitForDelivery(try #require(request.messageID), .delivered)
+            #expect(detail.message.postedCount == 90 - 13)
+            #expect(detail.entries.map(\.messageID) == (0..<90).map { request.entryID($0) }, "entries out of request order")
+            #expect(try await gateway.listAll().count == 90 - 13)
+
+            // A small bulk is parsed by the worker from the store, as before.
+            let small = AsyncRequest([.balanced(amount: "5.00")])
+            expectAccepted(try await gateway.postAsync(small, queryMessageID: newTransportID()))
+            _ = try await gateway.waitForDelivery(try #require(small.messageID), .delivered)
+            #expect(gateway.handOff.handedOver == before + 1)
         }
     }
 

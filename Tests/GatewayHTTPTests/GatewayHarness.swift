@@ -2,6 +2,7 @@ import GatewayConfig
 import CurlClient
 import ConfirmationDelivery
 import Foundation
+import JournalEntryService
 import GatewayRuntime
 import GatewayWorkers
 import ServiceLifecycle
@@ -84,13 +85,16 @@ final class GatewayHarness: Sendable {
     let client: CurlClient
     /// With TLS: the CA bundle the client trusts for the server certificate.
     let trustedCAFile: String?
+    /// The intake's hand-off to the posting worker (to see that a large bulk went through it).
+    let handOff: AcceptedRequestHandOff
     private let serverTask: Task<Void, any Error>
     private let directory: String
 
     private init(
         port: Int, databasePath: String, store: SQLiteLedgerStore, client: CurlClient, serverTask: Task<Void, any Error>, directory: String,
-        scheme: String = "http", trustedCAFile: String? = nil
+        handOff: AcceptedRequestHandOff, scheme: String = "http", trustedCAFile: String? = nil
     ) {
+        self.handOff = handOff
         self.port = port
         self.baseURL = "\(scheme)://127.0.0.1:\(port)"
         self.trustedCAFile = trustedCAFile
@@ -158,7 +162,7 @@ final class GatewayHarness: Sendable {
         let client = try CurlClient(maxConcurrentTransfers: 32)
         return GatewayHarness(
             port: boundPort, databasePath: database, store: store, client: client, serverTask: serverTask, directory: directory,
-            scheme: settings.scheme, trustedCAFile: trustedCAFile)
+            handOff: runtime.handOff, scheme: settings.scheme, trustedCAFile: trustedCAFile)
     }
 
     /// Stops the server, closes the ledger and removes the temporary files.

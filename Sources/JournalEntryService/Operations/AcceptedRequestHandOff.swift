@@ -51,6 +51,7 @@ public final class AcceptedRequestHandOff: Sendable {
         /// Fulfilled requests, oldest first (what is dropped when the bound is reached).
         var order: [MessageRowID] = []
         var entries = 0
+        var handedOver = 0
 
         mutating func drop(_ id: MessageRowID, _ request: DecodedAcceptedRequest) {
             slots[id] = nil
@@ -82,6 +83,7 @@ public final class AcceptedRequestHandOff: Sendable {
                 guard case .pending(let waiters) = state.slots[id] else { return nil }
                 if let first = waiters.first {
                     state.slots[id] = nil
+                    if request != nil { state.handedOver += 1 }
                     return (first, Array(waiters.dropFirst()))
                 }
                 guard let request, max(1, request.entryCount) <= maximumEntries else {
@@ -110,6 +112,7 @@ public final class AcceptedRequestHandOff: Sendable {
             switch state.slots[id] {
             case .ready(let request):
                 state.drop(id, request)
+                state.handedOver += 1
                 return .ready(request)
             case .pending: return .pending
             case nil: return .absent
@@ -126,6 +129,7 @@ public final class AcceptedRequestHandOff: Sendable {
                         state.slots[id] = .pending(waiters: waiters + [continuation])
                     case .ready(let request):
                         state.drop(id, request)
+                        state.handedOver += 1
                         continuation.resume(returning: request)
                     case nil:
                         continuation.resume(returning: nil)
@@ -137,4 +141,7 @@ public final class AcceptedRequestHandOff: Sendable {
 
     /// Entries of fulfilled requests held now.
     public var heldEntries: Int { state.withLock { $0.entries } }
+
+    /// Requests handed to a worker so far (for tests and diagnostics).
+    public var handedOver: Int { state.withLock { $0.handedOver } }
 }

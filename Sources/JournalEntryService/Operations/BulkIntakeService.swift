@@ -64,6 +64,11 @@ public final class BulkIntakeService: Sendable {
         self.logger = logger
     }
 
+    /// Requests from this size on are decoded and checked at intake for the posting worker; a
+    /// smaller one (a few entries) is parsed by the worker from the store, which costs less than
+    /// handing it over.
+    static let handOffMinimumBytes = 64 * 1024
+
     /// What the checks found out about a valid request.
     struct Checked: Sendable {
         var header: MessageHeaderFields
@@ -110,14 +115,16 @@ public final class BulkIntakeService: Sendable {
         let interface = operation.interface, entryCount = checked.entryCount, preparation = self.preparation
         let authorization = request.authorization
         let runner = self.runner
-        let decoding: Task<DecodedAcceptedRequest?, Never>? = preparation.map { preparation in
+        // Only where parsing twice costs more than the hand-off itself (two tasks and a hop).
+        let handsOff = request.body.count >= Self.handOffMinimumBytes
+        let decoding: Task<DecodedAcceptedRequest?, Never>? = (handsOff ? preparation : nil).map { preparation in
             Task {
                 await runner.run { preparation.decodeAndCheck(envelope, interface: interface, entryCount: entryCount, authorization: authorization) }
             }
         }
         enum Stored: Sendable { case stored(MessageRowID), duplicate(MessageRecord), conflict(MessageRecord) }
         let stored: Stored
-        let handOff = preparation?.handOff
+        let handOff = handsOff ? preparation?.handOff : nil
         // The message's place in the hand-off is reserved in the transaction that stores it, so no
         // worker can claim it before; it is fulfilled (or given up) whatever the write's outcome.
         // (A body may run twice: when its batch fails, the writer runs each body again alone.)
