@@ -3,7 +3,7 @@
 #   bench/async.sh [work directory with make_messages.py's files]
 # A release journal-gateway with the demo configuration, its DEMO_SENDER confirmations sent to a
 # local `journal-gateway receive-confirmations`. Prints, in one run: a 10,000-entry bulk (about
-# 13 MB) from first byte to 202, to all entries posted and to the confirmation received; entries/s;
+# 13 MB) from first byte to 202, to its posting transaction and to the confirmation received; entries/s;
 # the gateway's peak resident memory; sync p99 while the bulk is taken; confirmations delivered per
 # second to one local receiver; and the in-process libxml2 validation time of the same document.
 set -euo pipefail
@@ -60,7 +60,7 @@ curl -s -o /dev/null -u "$AUTH" -H 'Content-Type: text/xml; charset=utf-8' --dat
 for _ in $(seq 1 100); do [ "$(received)" -ge 1 ] && break; sleep 0.1; done
 BASE=$(received)
 
-# One 10,000-entry bulk: first byte -> 202 -> all posted -> confirmation received.
+# One 10,000-entry bulk: first byte -> 202 -> posting began -> confirmation received.
 # Sets T0 T202 TPOSTED TCONFIRMED STATUS ID.
 bulk_run() {
     ID="BULK10K-$(date +%s%N)"
@@ -70,15 +70,22 @@ bulk_run() {
     T0=$(now)
     STATUS=$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" -H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$WORK/bulk.xml" "http://127.0.0.1:$PORT$ASYNC")
     T202=$(now)
-    TPOSTED=""
-    while :; do
-        local state
-        state=$(curl -s -u "$AUTH" "http://127.0.0.1:$PORT/api/messages?messageID=$ID" | python3 -c 'import json,sys; m=json.load(sys.stdin)["messages"]; print(m[0]["state"] if m else "none")')
-        if [ -z "$TPOSTED" ] && [ "$state" = processed ]; then TPOSTED=$(now); fi
-        if [ "$(received)" -gt "$base" ]; then TCONFIRMED=$(now); [ -z "$TPOSTED" ] && TPOSTED=$TCONFIRMED; break; fi
-        sleep 0.02
-        if python3 -c "import sys; sys.exit(0 if $(now) - $T0 > 300 else 1)"; then echo "the bulk was not confirmed within 300 s"; exit 1; fi
+    # Watching costs next to nothing (the receiver log's size, then one grep), so that the watcher
+    # does not take CPU from the gateway on these two cores; when the message's posting began (the
+    # processing time it records) is read afterwards from the gateway's monitor (same clock).
+    local size deadline
+    size=$(stat -c %s "$WORK/receiver.log")
+    deadline=$(( $(date +%s) + 300 ))
+    while [ "$(stat -c %s "$WORK/receiver.log")" = "$size" ] || [ "$(received)" -le "$base" ]; do
+        sleep 0.005
+        if [ "$(date +%s)" -gt "$deadline" ]; then echo "the bulk was not confirmed within 300 s"; exit 1; fi
     done
+    TCONFIRMED=$(now)
+    TPOSTED=$(curl -s -u "$AUTH" "http://127.0.0.1:$PORT/api/messages?messageID=$ID" | python3 -c '
+import json, sys, datetime
+m = json.load(sys.stdin)["messages"][0]
+assert m["state"] == "processed", m["state"]
+print(datetime.datetime.strptime(m["stateChangedAt"].replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp())')
 }
 
 # 1. The bulk alone (nothing else running), ROUNDS times one after the other (this machine is
@@ -91,7 +98,7 @@ for round in $(seq 1 "$ROUNDS"); do
     r202=$(ms "$T0" "$T202"); rposted=$(ms "$T0" "$TPOSTED"); rconfirmed=$(ms "$T0" "$TCONFIRMED")
     rposted_count=$(sqlite3 "$WORK/async.sqlite" "select posted_count from inbound_message where message_id = '$ID'" 2>/dev/null || echo "?")
     CONFIRMED_TIMES+=("$rconfirmed")
-    ROUND_LINES+=("$(printf "  round %d: 202 after %s ms, all posted after %s ms, confirmation after %s ms (%s entries posted)" "$round" "$r202" "$rposted" "$rconfirmed" "$rposted_count")")
+    ROUND_LINES+=("$(printf "  round %d: 202 after %s ms, posting began after %s ms, confirmation after %s ms (%s entries posted)" "$round" "$r202" "$rposted" "$rconfirmed" "$rposted_count")")
     if [ "$round" = 1 ]; then A202=$r202; APOSTED=$rposted; POSTED=$rposted_count; fi
 done
 SIZE=$(stat -c %s "$WORK/bulk.xml")
@@ -153,7 +160,7 @@ PIPE_RATE=$(python3 -c "print(f'{$ACCEPTED / ($(now) - $TP0 + 5):.0f}')")
 echo "==> asynchronous bulk of 10,000 entries ($((SIZE / 1024 / 1024)) MB, HTTP $STATUS), durable commits, confirmation to a local receiver"
 printf "%s\n" "${ROUND_LINES[@]}"
 printf "  first byte -> 202            %8s ms   (round 1)\n" "$A202"
-printf "  first byte -> all posted     %8s ms   (round 1; %s entries of the bulk in the ledger; polled every 20 ms)\n" "$APOSTED" "$POSTED"
+printf "  first byte -> posting began  %8s ms   (round 1; the processing time the gateway records, taken as its posting transaction starts; %s entries posted)\n" "$APOSTED" "$POSTED"
 printf "  first byte -> confirmation   %8s ms   (median of %s rounds; %s entries/s end to end)\n" "$MEDIAN_CONFIRMED" "$ROUNDS" "$ARATE"
 printf "  peak RSS of the gateway      %8s MB   (after the bulks alone; %s MB after a further bulk under sync load)\n" "$((PEAK1 / 1024))" "$((PEAK / 1024))"
 printf "  sync single entries while a second bulk is taken: %s req/s, p99 %s ms (wrk -c8; that bulk: 202 after %s ms, confirmed after %s ms)\n" \
