@@ -160,8 +160,9 @@ public final class PostingWorker: Service, Sendable {
             let preparation = self.preparation
             let authorization = self.authorization(message.sender)
             if let decoded = await preparation.handOff.take(message.id) {
-                // Decoded and checked by this process's intake while it stored the request: not parsed again.
-                if let prepared = await runner.run({ preparation.prepare(message, decoded: decoded, authorization: authorization) }) {
+                // Decoded and checked by this process's intake while it stored the request: not parsed
+                // again. Taking its checked entries is a comparison, so it needs no runner.
+                if let prepared = preparation.prepare(message, decoded: decoded, authorization: authorization) {
                     try await finish(message, prepared: prepared, as: claimer)
                     return
                 }

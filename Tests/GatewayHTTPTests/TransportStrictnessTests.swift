@@ -386,8 +386,7 @@ enum RawHTTP {
                     let fd = try connected(port: port)
                     defer { close(fd) }
                     try sendAll(fd, head)
-                    var wait = timeval(tv_sec: interimWait, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+                    setReceiveTimeout(fd, seconds: interimWait)
                     var interim: [UInt8] = []
                     var buffer = [UInt8](repeating: 0, count: 65_536)
                     while firstIndex(of: interimEnd, in: interim) == nil {
@@ -405,14 +404,8 @@ enum RawHTTP {
                     #else
                     shutdown(fd, SHUT_WR)
                     #endif
-                    var rest: [UInt8] = []
-                    var longWait = timeval(tv_sec: 60, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &longWait, socklen_t(MemoryLayout<timeval>.size))
-                    while true {
-                        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                        guard n > 0 else { break }
-                        rest += buffer[0..<n]
-                    }
+                    setReceiveTimeout(fd, seconds: 60)
+                    let rest = readToEnd(fd)
                     let end = firstIndex(of: interimEnd, in: interim).map { $0 + interimEnd.count } ?? 0
                     let headText = String(decoding: interim[..<end], as: UTF8.self)
                     let reply = try parse(Array(interim[end...]) + rest)
@@ -424,7 +417,8 @@ enum RawHTTP {
         }
     }
 
-    private static func connected(port: Int) throws -> Int32 {
+    /// A TCP socket connected to 127.0.0.1:`port` (the caller closes it).
+    static func connected(port: Int) throws -> Int32 {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -445,7 +439,24 @@ enum RawHTTP {
         return fd
     }
 
-    private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    static func setReceiveTimeout(_ fd: Int32, seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Everything the peer sends until it closes (or the receive timeout passes).
+    static func readToEnd(_ fd: Int32) -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received += buffer[0..<n]
+        }
+        return received
+    }
+
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { raw in send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
@@ -455,30 +466,10 @@ enum RawHTTP {
     }
 
     private static func blockingExchange(port: Int, _ bytes: [UInt8], abort: Bool, timeout: Int) throws -> Reply? {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        let fd = try connected(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed: errno \(errno)") }
-        var receiveTimeout = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &receiveTimeout, socklen_t(MemoryLayout<timeval>.size))
-
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { raw in send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw Failure(description: "send() failed after \(sent) bytes: errno \(errno)") }
-            sent += n
-        }
+        setReceiveTimeout(fd, seconds: timeout)
+        try sendAll(fd, bytes)
         if abort {
             // SO_LINGER 0: close() sends RST, so the server sees the connection torn down mid-body.
             var lingering = linger(l_onoff: 1, l_linger: 0)
@@ -491,14 +482,7 @@ enum RawHTTP {
         shutdown(fd, SHUT_WR)
         #endif
 
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { break }
-            received += buffer[0..<n]
-        }
-        return try parse(received)
+        return try parse(readToEnd(fd))
     }
 
     private static func parse(_ bytes: [UInt8]) throws -> Reply {

@@ -62,8 +62,8 @@ public struct AcceptedMessagePreparation: Sendable {
         }
         switch Self.decode(envelope, interface: message.interface, entryCount: message.entryCount) {
         case .success(let decoded):
-            let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
-            return check(decoded, authorization: user)
+            return prepare(message, decoded: decoded, authorization: authorization)
+                ?? PreparedPosting(entries: [], problem: "the stored request decoded to nothing")
         case .failure(let problems):
             return PreparedPosting(entries: [], problem: "the stored request no longer decodes: \(problems.issues.map(\.description).joined(separator: "; "))")
         }
@@ -75,8 +75,8 @@ public struct AcceptedMessagePreparation: Sendable {
     public func prepare(_ message: MessageRecord, decoded: DecodedAcceptedRequest, authorization: PostingAuthorization?) -> PreparedPosting? {
         let user = authorization ?? PostingAuthorization(userName: message.sender, companyCodes: [])
         if let checked = decoded.checked, checked.authorization == user { return checked.entries }
-        guard decoded.body != nil else { return nil }
-        return check(decoded, authorization: user)
+        guard let body = decoded.body else { return nil }
+        return check(decoded, body: body, authorization: user)
     }
 
     /// The intake's part, side by side with storing the request: decode it and check its entries
@@ -84,17 +84,18 @@ public struct AcceptedMessagePreparation: Sendable {
     public func decodeAndCheck(
         _ envelope: SOAPEnvelope, interface: String, entryCount: Int, authorization: PostingAuthorization
     ) -> DecodedAcceptedRequest? {
-        guard var decoded = try? Self.decode(envelope, interface: interface, entryCount: entryCount).get() else { return nil }
-        decoded.checked = (check(decoded, authorization: authorization), authorization)
+        guard var decoded = try? Self.decode(envelope, interface: interface, entryCount: entryCount).get(), let body = decoded.body else {
+            return nil
+        }
+        decoded.checked = (check(decoded, body: body, authorization: authorization), authorization)
         decoded.body = nil
         return decoded
     }
 
-    private func check(_ decoded: DecodedAcceptedRequest, authorization user: PostingAuthorization) -> PreparedPosting {
+    private func check(_ decoded: DecodedAcceptedRequest, body: DecodedAcceptedRequest.Body, authorization user: PostingAuthorization) -> PreparedPosting {
         let entries: [EntrySubmission]
         let header: MessageHeaderFields
-        switch decoded.body {
-        case nil: (entries, header) = ([], MessageHeaderFields())
+        switch body {
         case .create(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
         case .change(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
         case .clearing(let request): (entries, header) = (checks.submissions(for: request, authorization: user), request.messageHeader)
